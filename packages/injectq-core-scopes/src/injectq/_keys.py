@@ -1,0 +1,66 @@
+"""What may be a key, and how keys are named in messages."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, Protocol
+
+from ._errors import BindingError
+
+_SPECIAL_FORM_TYPES = (type(typing.Union[int, str]), type(list[int]), type(typing.List[int]))  # noqa: UP006, UP007
+
+
+def check_key(key: object, *, action: str = "bind") -> None:
+    """Raise BindingError unless `key` is a type, a typing form or a string."""
+    if key is None:
+        raise BindingError(
+            f"cannot {action} the key None",
+            fix="use a class, Protocol, ABC or a string as the key",
+        )
+    if isinstance(key, str):
+        if not key:
+            raise BindingError(f"cannot {action} an empty string key", fix="name the key")
+        return
+    if isinstance(key, (type, _SPECIAL_FORM_TYPES)):
+        return
+    if callable(key) and hasattr(key, "__supertype__"):  # typing.NewType
+        return
+    raise BindingError(
+        f"cannot {action} {key!r} ({type(key).__name__}): a key must be a type or a string",
+        fix="use the class (or Protocol / ABC) the value is known by, e.g. bind(IUserService, ...)",
+    )
+
+
+def key_name(key: object) -> str:
+    """A short readable name for a key, as messages show it."""
+    if isinstance(key, str):
+        return repr(key)
+    if typing.get_origin(key) is None:
+        name: object = getattr(key, "__qualname__", None) or getattr(key, "__name__", None)
+        if isinstance(name, str):
+            return name
+    return repr(key).replace("typing.", "")
+
+
+def is_protocol(key: object) -> bool:
+    return (
+        isinstance(key, type) and bool(getattr(key, "_is_protocol", False)) and key is not Protocol
+    )
+
+
+def is_checkable_class(key: object) -> bool:
+    """True for a plain class whose isinstance/issubclass checks are meaningful."""
+    return (
+        isinstance(key, type) and not is_protocol(key) and not isinstance(key, _SPECIAL_FORM_TYPES)
+    )
+
+
+def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    """`T | None` -> (T, True); anything else -> (annotation, False)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(args) == 1 and len(typing.get_args(annotation)) == 2:
+            return args[0], True
+    return annotation, False

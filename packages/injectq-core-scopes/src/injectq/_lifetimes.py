@@ -1,0 +1,103 @@
+"""Lifetime names and the `@singleton` / `@scoped` / `@transient` marks."""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
+
+from ._errors import BindingError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+SINGLETON: Final = "singleton"
+SCOPED: Final = "scoped"
+TRANSIENT: Final = "transient"
+#: the lifetime of a value supplied through `container.scope(context=...)`
+CONTEXT: Final = "context"
+
+_KNOWN: Final = (SINGLETON, SCOPED, TRANSIENT)
+_MARK: Final = "__injectq_lifetime__"
+
+T = TypeVar("T")
+
+
+def check_lifetime(scope: object) -> str:
+    """Return `scope` as a lifetime name, or raise BindingError for a bad one.
+
+    Any other identifier-like string names a scope (`"session"`); a near miss of a lifetime
+    (`"singelton"`) is rejected rather than silently taken as a scope name.
+    """
+    if not isinstance(scope, str) or not scope.strip():
+        raise BindingError(
+            f"scope must be 'singleton', 'scoped', 'transient' or a scope name, got {scope!r}",
+            fix="pass scope='singleton', 'scoped', 'transient' or the name of a scope",
+        )
+    if scope in _KNOWN:
+        return scope
+    close = difflib.get_close_matches(scope, _KNOWN, n=1, cutoff=0.75)
+    if close:
+        raise BindingError(
+            f"unknown lifetime {scope!r}",
+            fix=f"did you mean scope={close[0]!r}? (any other name is taken as a scope name)",
+        )
+    if scope == CONTEXT or not scope.replace("_", "").replace("-", "").isalnum():
+        raise BindingError(
+            f"{scope!r} is not a valid scope name",
+            fix="use letters, digits, '_' or '-' for a scope name, e.g. scope='session'",
+        )
+    return scope
+
+
+def declared_lifetime(target: object) -> str | None:
+    """The lifetime a class or factory was marked with, not inherited from a base class."""
+    namespace = getattr(target, "__dict__", None)
+    if namespace is None:
+        return None
+    mark = namespace.get(_MARK)
+    return mark if isinstance(mark, str) else None
+
+
+def _mark(target: T, lifetime: str) -> T:
+    if not callable(target):
+        raise BindingError(
+            f"@{lifetime} marks a class or a factory function, got {target!r}",
+            fix="put the decorator on a class or a function",
+        )
+    setattr(target, _MARK, lifetime)
+    return target
+
+
+def singleton(target: T) -> T:
+    """Mark a class or factory: one instance per container."""
+    return _mark(target, SINGLETON)
+
+
+def transient(target: T) -> T:
+    """Mark a class or factory: a new instance every time it is injected."""
+    return _mark(target, TRANSIENT)
+
+
+@overload
+def scoped(target: T, /) -> T: ...
+@overload
+def scoped(target: str | None = None, /) -> Callable[[T], T]: ...
+def scoped(target: Any = None, /) -> Any:
+    """Mark a class or factory: one instance per open scope.
+
+    `@scoped` caches in the innermost open scope; `@scoped("session")` in the nearest
+    enclosing scope named `session`.
+    """
+    if target is None or isinstance(target, str):
+        lifetime = SCOPED if target is None else check_lifetime(target)
+        if lifetime in (SINGLETON, TRANSIENT):
+            raise BindingError(
+                f"@scoped({target!r}) names a lifetime, not a scope",
+                fix=f"use @{lifetime} instead",
+            )
+
+        def mark(inner: T) -> T:
+            return _mark(inner, lifetime)
+
+        return mark
+    return _mark(target, SCOPED)

@@ -1,0 +1,98 @@
+"""Modules: reusable groups of bindings that every process of an application installs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
+
+from ._errors import BindingError
+from ._lifetimes import check_lifetime, declared_lifetime
+from ._providers import MISSING, provided_type
+
+if TYPE_CHECKING:
+    from ._container import InjectQ
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PROVIDER: Final = "__injectq_provider__"
+_NO_SCOPE: Final = ""
+
+
+class Binder:
+    """What `Module.configure` receives: the binding half of the container."""
+
+    __slots__ = ("_container",)
+
+    def __init__(self, container: InjectQ) -> None:
+        self._container = container
+
+    def bind(self, key: Any, value: Any, *, scope: str | None = None) -> None:
+        """Same as `InjectQ.bind`."""
+        self._container.bind(key, value, scope=scope)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._container.bind(key, value)
+
+    def bind_factory(
+        self, key: Any, factory: Callable[..., Any], *, scope: str | None = None
+    ) -> None:
+        """Same as `InjectQ.bind_factory`."""
+        self._container.bind_factory(key, factory, scope=scope)
+
+    def install(self, module: Module) -> None:
+        """Install another module from inside this one."""
+        self._container.install(module)
+
+
+class Module:
+    """A group of bindings. Override `configure`, and/or add `@provider` methods.
+
+    The same Module classes serve the API, the workers and the MCP server: each process
+    installs them into its own container.
+    """
+
+    def configure(self, binder: Binder) -> None:
+        """Bind what this module provides. The default binds nothing."""
+
+    def provider_methods(self) -> list[tuple[Any, Callable[..., Any], str | None]]:
+        """This module's `@provider` methods as (key, bound method, lifetime or None)."""
+        found: list[tuple[Any, Callable[..., Any], str | None]] = []
+        for name in dir(type(self)):
+            function = getattr(type(self), name, None)
+            marked = getattr(function, _PROVIDER, None)
+            if marked is None or function is None:
+                continue
+            method = getattr(self, name)
+            key = provided_type(method)
+            if key is MISSING:
+                raise BindingError(
+                    f"@provider method {type(self).__qualname__}.{name} has no return "
+                    "annotation, so InjectQ cannot tell which key it provides",
+                    fix=f"annotate it: def {name}(self, ...) -> SomeService",
+                )
+            found.append((key, method, marked or declared_lifetime(function)))
+        return found
+
+
+@overload
+def provider(function: F, /) -> F: ...
+@overload
+def provider(*, scope: str | None = None) -> Callable[[F], F]: ...
+def provider(function: Any = None, /, *, scope: str | None = None) -> Any:
+    """Mark a Module method as a factory for the key named by its return annotation.
+
+    `@provider` (transient unless marked `@singleton`/`@scoped`) or `@provider(scope=...)`.
+    """
+    lifetime = check_lifetime(scope) if scope is not None else _NO_SCOPE
+
+    def mark(inner: F) -> F:
+        if not callable(inner):
+            raise BindingError(
+                f"@provider marks a method, got {inner!r}", fix="put it on a Module method"
+            )
+        setattr(inner, _PROVIDER, lifetime)
+        return inner
+
+    if function is not None:
+        return mark(function)
+    return mark

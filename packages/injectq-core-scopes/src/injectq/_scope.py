@@ -1,0 +1,362 @@
+"""A scope: one unit of work's instances and the finalizers that close them."""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, overload
+
+from ._errors import FinalizationError, ScopeError
+
+if TYPE_CHECKING:
+    from collections.abc import (
+        AsyncGenerator,
+        Awaitable,
+        Callable,
+        Generator,
+        Iterable,
+        Mapping,
+    )
+    from contextlib import AbstractAsyncContextManager, AbstractContextManager
+    from types import AsyncGeneratorType, GeneratorType, TracebackType
+
+
+T = TypeVar("T")
+
+
+class ScopeRuntime:
+    """What a scope needs from its container: the active-scope variable, a lock, resolvers."""
+
+    __slots__ = ("active", "aresolve", "lock", "resolve")
+
+    def __init__(
+        self,
+        active: ContextVar[Scope | None],
+        lock: threading.RLock,
+        resolve: Callable[[Scope, Any], Any],
+        aresolve: Callable[[Scope, Any], Awaitable[Any]],
+    ) -> None:
+        self.active = active
+        self.lock = lock
+        self.resolve = resolve
+        self.aresolve = aresolve
+
+
+# how a registered finalizer is run
+GEN: Final = 0
+AGEN: Final = 1
+CM: Final = 2
+ACM: Final = 3
+
+
+class Scope:
+    """One unit of work (a request, a task run, a tool call) and the instances it owns.
+
+    Enter it with `with` or `async with` to make it the active scope; leaving it runs the
+    finalizers of everything it created, newest first, with the body's exception thrown in.
+    """
+
+    __slots__ = (
+        "_cache",
+        "_closed",
+        "_finalizers",
+        "_lock",
+        "_pending",
+        "_runtime",
+        "_token",
+        "name",
+        "parent",
+    )
+
+    def __init__(
+        self,
+        runtime: ScopeRuntime,
+        name: str | None,
+        parent: Scope | None,
+        context: dict[Any, Any] | None = None,
+    ) -> None:
+        self._runtime = runtime
+        self.name = name
+        self.parent = parent
+        self._cache: dict[Any, Any] = context if context is not None else {}
+        self._finalizers: list[tuple[int, Any, str]] = []
+        self._lock: threading.RLock | None = None  # made on first need: most scopes never lock
+        self._pending: dict[Any, Any] | None = None  # async creations under way, made on need
+        self._token: Token[Scope | None] | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        label = "container" if self.parent is None else (self.name or "scope")
+        state = "closed" if self._closed else "open"
+        return f"<Scope {label} {state}, {len(self._cache)} cached>"
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # resolving in this scope explicitly (when the contextvar did not travel)
+
+    @overload
+    def get(self, key: Callable[..., T]) -> T: ...
+    @overload
+    def get(self, key: str) -> Any: ...
+    def get(self, key: Any) -> Any:
+        """Resolve `key` in this scope, whichever scope is active."""
+        self._check_open(key)
+        return self._runtime.resolve(self, key)
+
+    @overload
+    async def aget(self, key: Callable[..., T]) -> T: ...
+    @overload
+    async def aget(self, key: str) -> Any: ...
+    async def aget(self, key: Any) -> Any:
+        """Resolve `key` in this scope, awaiting async factories."""
+        self._check_open(key)
+        return await self._runtime.aresolve(self, key)
+
+    def _check_open(self, key: object) -> None:
+        if self._closed:
+            from ._keys import key_name
+
+            raise ScopeError(
+                f"cannot resolve {key_name(key)} in a closed scope",
+                path=(key_name(key),),
+                fix="resolve inside the `with container.scope()` block that owns the scope",
+            )
+
+    # activation
+
+    def __enter__(self) -> Self:
+        if self._token is not None or self._closed:
+            raise ScopeError(
+                "this scope was already entered; a scope is one unit of work",
+                fix="open a new one with container.scope()",
+            )
+        self._token = self._runtime.active.set(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._deactivate()
+        if self._finalizers:
+            self.close(exc)
+        else:
+            self._closed = True
+            self._cache.clear()
+
+    async def __aenter__(self) -> Self:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._deactivate()
+        if self._finalizers:
+            await self.aclose(exc)
+        else:
+            self._closed = True
+            self._cache.clear()
+
+    def _deactivate(self) -> None:
+        token = self._token
+        if token is not None:
+            try:
+                self._runtime.active.reset(token)
+            except ValueError:  # left in another context than it was entered in
+                self._runtime.active.set(self.parent if self.parent else None)
+
+    # finalization
+
+    def ensure_open(self, owner: str) -> None:
+        """Refuse to create anything in a scope that has already been closed."""
+        if self._closed:
+            raise ScopeError(
+                f"cannot create {owner}: its scope is already closed",
+                path=(owner,),
+                fix="resolve inside the unit of work; a task spawned from it must not outlive it",
+            )
+
+    def register(self, kind: int, obj: Any, owner: str) -> None:
+        self._finalizers.append((kind, obj, owner))
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """Run every finalizer, newest first, throwing `exc` into generators.
+
+        Raises FinalizationError with every failure when any finalizer failed (an async one
+        cannot run here and counts as a failure: use `aclose`).
+        """
+        finalizers = self._finalize_prepare()
+        errors: list[Exception] = []
+        for kind, obj, owner in finalizers:
+            try:
+                if kind == GEN:
+                    _close_generator(obj, exc)
+                elif kind == CM:
+                    _exit_context_manager(obj, exc)
+                else:
+                    raise ScopeError(
+                        f"the async finalizer of {owner} cannot run in a sync close",
+                        path=(owner,),
+                        fix="use `async with container.scope()` or `await scope.aclose()`",
+                    )
+            except Exception as error:
+                errors.append(_tag(error, owner))
+        self._finish(errors)
+
+    async def aclose(self, exc: BaseException | None = None) -> None:
+        """Run every finalizer (sync and async), newest first, throwing `exc` into generators."""
+        finalizers = self._finalize_prepare()
+        errors: list[Exception] = []
+        for kind, obj, owner in finalizers:
+            try:
+                if kind == GEN:
+                    _close_generator(obj, exc)
+                elif kind == AGEN:
+                    await _aclose_generator(obj, exc)
+                elif kind == CM:
+                    _exit_context_manager(obj, exc)
+                else:
+                    await _aexit_context_manager(obj, exc)
+            except Exception as error:
+                errors.append(_tag(error, owner))
+        self._finish(errors)
+
+    def lock(self) -> threading.RLock:
+        """The lock that makes creation in this scope happen once under threads."""
+        lock = self._lock
+        if lock is None:
+            with self._runtime.lock:
+                lock = self._lock
+                if lock is None:
+                    lock = self._lock = threading.RLock()
+        return lock
+
+    def lookup(self, key: Any, default: Any = None) -> Any:
+        """The value this scope holds for `key` (a made instance or a context value)."""
+        return self._cache.get(key, default)
+
+    def set_aside(self, keys: Iterable[Any]) -> dict[Any, Any]:
+        """Remove and return the held values of `keys` (used by `InjectQ.override`)."""
+        return {key: self._cache.pop(key) for key in keys if key in self._cache}
+
+    def put_back(self, drop: Iterable[Any], values: Mapping[Any, Any]) -> None:
+        """Forget `drop`, then hold `values` again (used when an override ends)."""
+        for key in drop:
+            self._cache.pop(key, None)
+        self._cache.update(values)
+
+    def held_keys(self) -> list[Any]:
+        """The keys this scope holds values for."""
+        return list(self._cache)
+
+    def pending(self) -> dict[Any, Any]:
+        """Async creations under way in this scope, by key."""
+        pending = self._pending
+        if pending is None:
+            pending = self._pending = {}
+        return pending
+
+    def _finalize_prepare(self) -> list[tuple[int, Any, str]]:
+        finalizers = self._finalizers
+        self._finalizers = []
+        if self.parent is not None:
+            self._closed = True
+        finalizers.reverse()
+        return finalizers
+
+    def _finish(self, errors: list[Exception]) -> None:
+        self._cache.clear()
+        if errors:
+            label = "the container" if self.parent is None else f"scope {self.name or ''}".strip()
+            raise FinalizationError(f"{len(errors)} finalizer(s) of {label} failed", errors)
+
+
+def _tag(error: Exception, owner: str) -> Exception:
+    error.add_note(f"InjectQ: raised by the finalizer of {owner}")
+    return error
+
+
+def _close_generator(gen: GeneratorType[Any, None, None], exc: BaseException | None) -> None:
+    try:
+        if exc is None:
+            next(gen)
+        else:
+            gen.throw(exc)
+    except StopIteration:
+        return
+    except BaseException as raised:
+        if raised is exc:
+            return  # the generator let the unit of work's exception through: not its failure
+        raise
+    gen.close()
+    raise RuntimeError(f"generator {gen.gi_code.co_qualname} yielded more than once")
+
+
+async def _aclose_generator(gen: AsyncGeneratorType[Any, None], exc: BaseException | None) -> None:
+    try:
+        if exc is None:
+            await anext(gen)
+        else:
+            await gen.athrow(exc)
+    except StopAsyncIteration:
+        return
+    except BaseException as raised:
+        if raised is exc:
+            return
+        raise
+    await gen.aclose()
+    raise RuntimeError(f"async generator {gen.ag_code.co_qualname} yielded more than once")
+
+
+def _exit_context_manager(cm: AbstractContextManager[Any], exc: BaseException | None) -> None:
+    if exc is None:
+        cm.__exit__(None, None, None)
+    else:
+        cm.__exit__(type(exc), exc, exc.__traceback__)
+
+
+async def _aexit_context_manager(
+    cm: AbstractAsyncContextManager[Any], exc: BaseException | None
+) -> None:
+    if exc is None:
+        await cm.__aexit__(None, None, None)
+    else:
+        await cm.__aexit__(type(exc), exc, exc.__traceback__)
+
+
+def enter_generator(scope: Scope, gen: Generator[T, None, None], owner: str) -> T:
+    scope.ensure_open(owner)
+    value = next(gen)
+    scope.register(GEN, gen, owner)
+    return value
+
+
+async def aenter_generator(scope: Scope, gen: AsyncGenerator[T, None], owner: str) -> T:
+    scope.ensure_open(owner)
+    value = await anext(gen)
+    scope.register(AGEN, gen, owner)
+    return value
+
+
+def enter_context_manager(scope: Scope, cm: AbstractContextManager[T], owner: str) -> T:
+    scope.ensure_open(owner)
+    value = cm.__enter__()
+    scope.register(CM, cm, owner)
+    return value
+
+
+async def aenter_context_manager(scope: Scope, cm: AbstractAsyncContextManager[T], owner: str) -> T:
+    scope.ensure_open(owner)
+    value = await cm.__aenter__()
+    scope.register(ACM, cm, owner)
+    return value
+
+
+ActiveScope = ContextVar[Scope | None]
