@@ -16,7 +16,7 @@ from ._inject import Inject, inject
 from ._lifetimes import scoped, singleton, transient
 from ._module import Binder, Module, provider
 from ._scope import Scope
-from ._validation import ValidationWarning
+from ._validation import EntryPoint, ValidationWarning
 
 __all__ = [
     "AsyncFactoryError",
@@ -24,6 +24,7 @@ __all__ = [
     "BindingError",
     "CaptiveDependencyError",
     "CircularDependencyError",
+    "EntryPoint",
     "FinalizationError",
     "Inject",
     "InjectQ",

@@ -17,7 +17,7 @@ from ._providers import MISSING, Kind, Provider, factory_kind
 from ._scope import Scope, ScopeRuntime
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Mapping
+    from collections.abc import Callable, Generator, Iterable, Mapping
 
     from ._module import Module
     from ._validation import ValidationWarning
@@ -327,12 +327,7 @@ class InjectQ:
             if undeclared:
                 self.declare_context(*undeclared)
             for key, value in values.items():
-                if value is None:
-                    raise BindingError(
-                        f"the scope context value for {key_name(key)} is None",
-                        path=(key_name(key),),
-                        fix="pass a real value, or leave the key out",
-                    )
+                _check_context_value(key, value)
         return Scope(self._runtime, name, parent, values)
 
     @property
@@ -366,6 +361,8 @@ class InjectQ:
             yield value
         finally:
             with self._lock:
+                # singletons made while the override was active hold the fake: drop them too
+                affected |= self._singletons_depending_on(key)
                 if previous is MISSING:
                     del self._overrides[key]
                 else:
@@ -387,11 +384,17 @@ class InjectQ:
 
     # validation and shutdown
 
-    def validate(self) -> list[ValidationWarning]:
-        """Check every binding's graph now; raise ValidationError listing all problems."""
+    def validate(self, *, entry_points: Iterable[object] = ()) -> list[ValidationWarning]:
+        """Check every binding's graph now, and each entry point in its own runtime.
+
+        Raises ValidationError listing every problem at once; returns (and emits through
+        `warnings`) what is suspicious but not wrong. `entry_points` takes `EntryPoint`s or
+        `@inject` functions (the adapters add their endpoints, tasks and tools).
+        """
         from ._validation import validate
 
-        return validate(self, self._bindings, self._graph)
+        with self._lock:
+            return validate(self._bindings, self._graph, entry_points)
 
     def close(self) -> None:
         """Finalize the singletons (newest first); the container can be used again after."""
@@ -406,6 +409,22 @@ class InjectQ:
             await self._root.aclose()
         finally:
             self._fast.clear()
+
+
+def _check_context_value(key: Any, value: Any) -> None:
+    if value is None:
+        raise BindingError(
+            f"the scope context value for {key_name(key)} is None",
+            path=(key_name(key),),
+            fix="pass a real value, or leave the key out",
+        )
+    if is_checkable_class(key) and not isinstance(value, key):
+        raise BindingError(
+            f"the scope context value for {key_name(key)} is {value!r}, "
+            f"not an instance of {key_name(key)}",
+            path=(key_name(key),),
+            fix=f"pass an instance of {key_name(key)} under that key",
+        )
 
 
 def _reaches(node: Any, key: Any) -> bool:

@@ -8,9 +8,9 @@ import typing
 from typing import Annotated, Any, ParamSpec, TypeAlias, TypeVar, overload
 
 from ._container import InjectQ
-from ._errors import add_path_note
 from ._keys import unwrap_optional
 from ._providers import INJECT_MARKER
+from ._validation import ENTRY_POINT_ATTRIBUTE, EntryPoint
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
@@ -79,6 +79,12 @@ def inject(function: Any = None, /, *, container: InjectQ | None = None) -> Any:
         def source() -> InjectQ:
             return container if container is not None else InjectQ.get_instance()
 
+        def entry_point() -> EntryPoint:
+            keys = tuple(key for _, _, key in current_plan().targets)
+            name = f"{getattr(inner, '__qualname__', inner)}()"
+            return EntryPoint(name, keys, is_async=inspect.iscoroutinefunction(inner))
+
+        wrapper: Callable[..., Any]
         if inspect.iscoroutinefunction(inner):
 
             @functools.wraps(inner)
@@ -88,19 +94,18 @@ def inject(function: Any = None, /, *, container: InjectQ | None = None) -> Any:
                     kwargs[name] = await resolved.aget(key)
                 return await inner(*args, **kwargs)
 
-            return async_wrapper
+            wrapper = async_wrapper
+        else:
 
-        @functools.wraps(inner)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            resolved = source()
-            for name, key in current_plan().missing(args, kwargs):
-                try:
+            @functools.wraps(inner)
+            def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+                resolved = source()
+                for name, key in current_plan().missing(args, kwargs):
                     kwargs[name] = resolved.get(key)
-                except Exception as error:
-                    add_path_note(error)
-                    raise
-            return inner(*args, **kwargs)
+                return inner(*args, **kwargs)
 
+            wrapper = sync_wrapper
+        setattr(wrapper, ENTRY_POINT_ATTRIBUTE, entry_point)
         return wrapper
 
     if function is not None:

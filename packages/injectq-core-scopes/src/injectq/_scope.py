@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, overload
@@ -187,13 +188,14 @@ class Scope:
         self._finalizers.append((kind, obj, owner))
 
     def close(self, exc: BaseException | None = None) -> None:
-        """Run every finalizer, newest first, throwing `exc` into generators.
+        """Run every sync finalizer, newest first, throwing `exc` into generators.
 
-        Raises FinalizationError with every failure when any finalizer failed (an async one
-        cannot run here and counts as a failure: use `aclose`).
+        Raises FinalizationError with every failure when any finalizer failed. Async
+        finalizers cannot run here: they stay registered (for `aclose`) and are reported.
         """
         finalizers = self._finalize_prepare()
         errors: list[Exception] = []
+        kept: list[tuple[int, Any, str]] = []
         for kind, obj, owner in finalizers:
             try:
                 if kind == GEN:
@@ -201,14 +203,19 @@ class Scope:
                 elif kind == CM:
                     _exit_context_manager(obj, exc)
                 else:
+                    kept.append((kind, obj, owner))
                     raise ScopeError(
                         f"the async finalizer of {owner} cannot run in a sync close",
                         path=(owner,),
-                        fix="use `async with container.scope()` or `await scope.aclose()`",
+                        fix="use `async with container.scope()` or `await scope.aclose()` / "
+                        "`await container.aclose()`",
                     )
             except Exception as error:
                 errors.append(_tag(error, owner))
-        self._finish(errors)
+        if kept:
+            kept.reverse()
+            self._finalizers[:0] = kept
+        self._finish(errors, keep_cache=bool(kept))
 
     async def aclose(self, exc: BaseException | None = None) -> None:
         """Run every finalizer (sync and async), newest first, throwing `exc` into generators."""
@@ -271,16 +278,30 @@ class Scope:
         finalizers.reverse()
         return finalizers
 
-    def _finish(self, errors: list[Exception]) -> None:
-        self._cache.clear()
+    def _finish(self, errors: list[Exception], *, keep_cache: bool = False) -> None:
+        if not keep_cache:
+            self._cache.clear()
         if errors:
             label = "the container" if self.parent is None else f"scope {self.name or ''}".strip()
-            raise FinalizationError(f"{len(errors)} finalizer(s) of {label} failed", errors)
+            owners = ", ".join(_owner_of(error) for error in errors)
+            raise FinalizationError(
+                f"{len(errors)} finalizer(s) of {label} failed: {owners}", errors
+            )
+
+
+_OWNER: Final = "__injectq_finalizer_of__"
 
 
 def _tag(error: Exception, owner: str) -> Exception:
     error.add_note(f"InjectQ: raised by the finalizer of {owner}")
+    with contextlib.suppress(AttributeError):
+        setattr(error, _OWNER, owner)
     return error
+
+
+def _owner_of(error: Exception) -> str:
+    owner: object = getattr(error, _OWNER, None)
+    return f"{owner} ({type(error).__name__})" if isinstance(owner, str) else type(error).__name__
 
 
 def _close_generator(gen: GeneratorType[Any, None, None], exc: BaseException | None) -> None:

@@ -3,35 +3,86 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._errors import InjectQError, ValidationError
+from ._errors import AsyncFactoryError, InjectQError, ScopeError, ValidationError, prepend_path
 from ._keys import key_name
-from ._lifetimes import SINGLETON, declared_lifetime
+from ._lifetimes import CONTEXT, SINGLETON, declared_lifetime
 from ._providers import Kind, Provider
 
 if TYPE_CHECKING:
-    from ._container import InjectQ
-    from ._graph import Graph
+    from collections.abc import Iterable
+
+    from ._graph import Graph, Node
+
+
+#: the attribute through which a function (or an adapter's object) describes its entry point
+ENTRY_POINT_ATTRIBUTE = "__injectq_entry_point__"
 
 
 class ValidationWarning(UserWarning):
     """Something `validate()` found suspicious but not wrong."""
 
 
+@dataclass(frozen=True, slots=True)
+class EntryPoint:
+    """A place where an application asks for services: an endpoint, a task, a tool, a function.
+
+    `validate(entry_points=...)` checks each one in its own runtime: a sync entry point must
+    not need an async factory; one that runs outside any scope must not need a scoped
+    service; and it must not need a scope context value its runtime does not supply (a task
+    cannot get an HTTP `Request`).
+    """
+
+    name: str
+    keys: tuple[Any, ...]
+    is_async: bool = True
+    in_scope: bool = True
+    #: the scope context keys its runtime supplies; None means "do not check"
+    context: frozenset[Any] | None = None
+
+
+def as_entry_point(candidate: object) -> EntryPoint:
+    """An EntryPoint, or something that describes itself as one (an `@inject` function)."""
+    if isinstance(candidate, EntryPoint):
+        return candidate
+    describe = getattr(candidate, ENTRY_POINT_ATTRIBUTE, None)
+    if callable(describe):
+        described = describe()
+        if isinstance(described, EntryPoint):
+            return described
+    raise TypeError(
+        f"{candidate!r} is not an entry point: pass an injectq EntryPoint, an @inject "
+        "function, or what an adapter's entry-point helper returns"
+    )
+
+
 def validate(
-    container: InjectQ, bindings: dict[Any, Provider], graph: Graph
+    bindings: dict[Any, Provider], graph: Graph, entry_points: Iterable[object] = ()
 ) -> list[ValidationWarning]:
     errors: list[InjectQError] = []
     seen: set[str] = set()
+
+    def report(error: InjectQError) -> None:
+        text = str(error)
+        if text not in seen:
+            seen.add(text)
+            errors.append(error)
+
     for key in list(bindings):
         try:
             graph.node(key)
         except InjectQError as error:
-            text = str(error)
-            if text not in seen:
-                seen.add(text)
-                errors.append(error)
+            report(error)
+    for candidate in entry_points:
+        entry = as_entry_point(candidate)
+        for key in entry.keys:
+            try:
+                _check_entry(entry, graph.node(key))
+            except InjectQError as error:
+                prepend_path(error, [entry.name])
+                report(error)
     if errors:
         raise ValidationError(errors)
     found = [_instance_of_scoped_class(provider) for provider in bindings.values()]
@@ -39,6 +90,50 @@ def validate(
     for warning in result:
         warnings.warn(warning, stacklevel=3)
     return result
+
+
+def _check_entry(entry: EntryPoint, node: Node) -> None:
+    if not entry.is_async and node.async_path:
+        raise AsyncFactoryError(
+            f"{entry.name} is sync but needs the async factory of {node.async_path[-1]}",
+            path=node.async_path,
+            fix=f"make {entry.name} async, or give {node.async_path[-1]} a sync factory",
+        )
+    if not entry.in_scope and node.scope_path:
+        raise ScopeError(
+            f"{entry.name} runs outside any scope but needs {node.scope_path[-1]}, "
+            "which lives in a scope",
+            path=node.scope_path,
+            fix=f"run {entry.name} inside a scope, or make {node.scope_path[-1]} a singleton",
+        )
+    if entry.context is not None:
+        for path, context_key in _context_needs(node):
+            if context_key not in entry.context:
+                raise ScopeError(
+                    f"{entry.name} needs {key_name(context_key)}, a scope context value that "
+                    "its runtime does not supply",
+                    path=path,
+                    fix=f"do not depend on {key_name(context_key)} from {entry.name}: pass the "
+                    "data it needs explicitly (or through propagated context)",
+                )
+
+
+def _context_needs(node: Node) -> list[tuple[tuple[str, ...], Any]]:
+    """Every scope context key reachable from `node`, with the path to it."""
+    found: list[tuple[tuple[str, ...], Any]] = []
+    stack: list[tuple[Node, tuple[str, ...]]] = [(node, (node.name,))]
+    visited: set[int] = set()
+    while stack:
+        current, path = stack.pop()
+        if id(current) in visited:
+            continue
+        visited.add(id(current))
+        if current.lifetime == CONTEXT and current.provider.kind is Kind.CONTEXT_VALUE:
+            found.append((path, current.key))
+        for _, argument in current.arguments:
+            if argument is not None:
+                stack.append((argument, (*path, argument.name)))
+    return found
 
 
 def _instance_of_scoped_class(provider: Provider) -> ValidationWarning | None:
