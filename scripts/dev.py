@@ -44,16 +44,17 @@ def find_uv() -> str:
 def environment() -> dict[str, str]:
     env = dict(os.environ)
     env["UV_PYTHON_DOWNLOADS"] = "never"
-    env["UV_PYTHON"] = sys.executable
+    # the machine's interpreter, even when this script runs inside the project's own venv
+    env["UV_PYTHON"] = getattr(sys, "_base_executable", sys.executable)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
 
-def sync(uv: str, env: dict[str, str], *groups: str) -> None:
-    say(f"installing the workspace ({', '.join(groups)}) with uv")
-    command = [uv, "sync", "--locked", "--all-packages"]
-    for group in groups:
-        command += ["--group", group]
+def sync(uv: str, env: dict[str, str]) -> None:
+    # every command installs the same set (all packages, all groups): uv sync is exact, so a
+    # smaller set would uninstall what another command needs
+    say("installing the workspace with uv (all packages and dependency groups)")
+    command = [uv, "sync", "--locked", "--all-packages", "--all-groups"]
     subprocess.run(command, cwd=ROOT, env=env, check=True)
 
 
@@ -62,13 +63,13 @@ def run(uv: str, env: dict[str, str], *command: str) -> int:
 
 
 def demo(uv: str, env: dict[str, str], arguments: list[str]) -> int:
-    sync(uv, env, "dev")
+    sync(uv, env)
     say("running the demo")
     return run(uv, env, "python", "examples/core_demo.py", *arguments)
 
 
 def bench(uv: str, env: dict[str, str], arguments: list[str]) -> int:
-    sync(uv, env, "dev", "bench")
+    sync(uv, env)
     return run(uv, env, "python", "benchmarks/run.py", *arguments)
 
 
@@ -81,7 +82,7 @@ GATES: list[tuple[str, list[str]]] = [
 
 
 def test(uv: str, env: dict[str, str], arguments: list[str]) -> int:
-    sync(uv, env, "dev", "bench")
+    sync(uv, env)
     failed: list[str] = []
     for name, command in GATES:
         say(name)

@@ -12,11 +12,13 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._errors import AsyncFactoryError, ScopeError, prepend_path
+from ._errors import AsyncFactoryError, BindingError, ScopeError, prepend_path
 from ._keys import key_name
 from ._lifetimes import CONTEXT, SCOPED, SINGLETON, TRANSIENT
 from ._providers import MISSING, Kind
 from ._scope import (
+    AGEN,
+    GEN,
     Scope,
     aenter_context_manager,
     aenter_generator,
@@ -68,7 +70,9 @@ def _context_value(scope: Scope, key: Any, name: str, path: tuple[str, ...]) -> 
             return value
         current = current.parent
     raise ScopeError(
-        f"{name} is a scope context value, but no open scope was given one",
+        f"{name} is a scope context value, but neither the scope it is needed in nor any "
+        "scope around that one was given it (a named-scope service looks from its own scope "
+        "outward, so it cannot see values given to scopes nested inside it)",
         path=path,
         fix=f"open the scope with `container.scope(context={{{name}: value}})`; the adapters "
         "do this for their framework's request, message or context objects",
@@ -79,14 +83,23 @@ def _closed(scope: Scope, name: str) -> None:
     scope.ensure_open(name)
 
 
-async def _await_pending(future: asyncio.Future[Any]) -> Any:
-    return await asyncio.shield(future)
+async def _wait_for(waiters: list[asyncio.Future[Any]]) -> Any:
+    """Wait for another coroutine that is already creating the same instance."""
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    waiters.append(future)
+    return await future
 
 
-def _fail_pending(future: asyncio.Future[Any], error: BaseException) -> None:
-    if not future.done():
-        future.set_exception(error)
-        future.exception()  # retrieved: waiters re-raise it, nobody logs it as lost
+def _wake(waiters: list[asyncio.Future[Any]], value: Any) -> None:
+    for future in waiters:
+        if not future.done():
+            future.set_result(value)
+
+
+def _fail(waiters: list[asyncio.Future[Any]], error: BaseException) -> None:
+    for future in waiters:
+        if not future.done():
+            future.set_exception(error)
 
 
 class _Writer:
@@ -137,10 +150,13 @@ class Compiler:
     def source(self, key: Any, *, is_async: bool = False) -> str:
         """The generated source of the resolver for `key` (compiling it if needed)."""
         if is_async:
-            self.async_resolver(key)
-        else:
-            self.sync_resolver(key)
-        return self._sources[("aresolve" if is_async else "resolve", key)]
+            _, is_coroutine = self.async_resolver(key)
+            return self._sources[("aresolve" if is_coroutine else "resolve", key)]
+        resolver = self.sync_resolver(key)
+        source = self._sources.get(("resolve", key))
+        if source is None:
+            resolver(self._root)  # raises the AsyncFactoryError that explains why
+        return self._sources[("resolve", key)]
 
     # public entry points
 
@@ -163,6 +179,19 @@ class Compiler:
         writer = _Writer()
         header = "async def" if is_async else "def"
         writer.emit(0, f"{header} {kind}(scope):")
+        if node.lifetime == SCOPED and node.is_cached:
+            # asked for directly: look up, else create right here (no maker call)
+            where = writer.constant((node.name,), "p")
+            name = writer.constant(node.name, "n")
+            key = writer.constant(node.key, "k")
+            writer.emit(1, f"if scope.parent is None: _no_scope({name}, {where})")
+            writer.emit(1, f"v = scope._cache.get({key}, _MISSING)")
+            writer.emit(1, "if v is not _MISSING: return v")
+            if is_async:
+                self._async_creation(writer, node, 1)
+            else:
+                self._locked_creation(writer, node, 1)
+            return self._finish(writer, kind, node.key)
         result = self._value(writer, node, "scope", (node.name,), 1, is_async=is_async)
         if node.lifetime == SINGLETON and not node.async_path:
             # the same object forever: let `get` find it with one dict lookup next time
@@ -178,38 +207,55 @@ class Compiler:
             return maker
         writer = _Writer()
         key = writer.constant(node.key, "k")
-        name = writer.constant(node.name, "n")
         if is_async:
             writer.emit(0, "async def amake(scope):")
             writer.emit(1, f"v = scope._cache.get({key}, _MISSING)")
             writer.emit(1, "if v is not _MISSING: return v")
-            writer.emit(1, f"pending = scope.pending().get({key})")
-            writer.emit(1, "if pending is not None: return await _await_pending(pending)")
-            writer.emit(1, f"_closed(scope, {name})")
-            writer.emit(1, "future = _loop().create_future()")
-            writer.emit(1, f"scope._pending[{key}] = future")
-            writer.emit(1, "try:")
-            value = self._construct(writer, node, "scope", (node.name,), 2, is_async=True)
-            writer.emit(2, f"scope._cache[{key}] = {value}")
-            writer.emit(1, "except BaseException as error:")
-            writer.emit(2, f"del scope._pending[{key}]")
-            writer.emit(2, "_fail_pending(future, error)")
-            writer.emit(2, "raise")
-            writer.emit(1, f"del scope._pending[{key}]")
-            writer.emit(1, f"future.set_result({value})")
-            writer.emit(1, f"return {value}")
+            self._async_creation(writer, node, 1)
         else:
             writer.emit(0, "def make(scope):")
-            writer.emit(1, "with scope._lock or scope.lock():")
-            writer.emit(2, f"v = scope._cache.get({key}, _MISSING)")
-            writer.emit(2, "if v is not _MISSING: return v")
-            writer.emit(2, f"_closed(scope, {name})")
-            value = self._construct(writer, node, "scope", (node.name,), 2, is_async=False)
-            writer.emit(2, f"scope._cache[{key}] = {value}")
-            writer.emit(2, f"return {value}")
+            self._locked_creation(writer, node, 1)
         maker = self._finish(writer, "amake" if is_async else "make", node.key)
         table[node.key] = maker
         return maker
+
+    def _async_creation(self, writer: _Writer, node: Node, indent: int) -> None:
+        """Create `node` in `scope` once, however many coroutines ask for it at the same time.
+
+        The first creates it; the others wait on futures that are only made when somebody
+        actually waits.
+        """
+        key = writer.constant(node.key, "k")
+        name = writer.constant(node.name, "n")
+        i = indent
+        writer.emit(i, "pending = scope._pending")
+        writer.emit(i, "if pending is None: pending = scope._pending = {}")
+        writer.emit(i, f"waiters = pending.get({key})")
+        writer.emit(i, "if waiters is not None: return await _wait_for(waiters)")
+        writer.emit(i, f"if scope._closed: _closed(scope, {name})")
+        writer.emit(i, f"waiters = pending[{key}] = []")
+        writer.emit(i, "try:")
+        value = self._construct(writer, node, "scope", (node.name,), i + 1, is_async=True)
+        writer.emit(i + 1, f"scope._cache[{key}] = {value}")
+        writer.emit(i, "except BaseException as error:")
+        writer.emit(i + 1, f"del pending[{key}]")
+        writer.emit(i + 1, "if waiters: _fail(waiters, error)")
+        writer.emit(i + 1, "raise")
+        writer.emit(i, f"del pending[{key}]")
+        writer.emit(i, f"if waiters: _wake(waiters, {value})")
+        writer.emit(i, f"return {value}")
+
+    def _locked_creation(self, writer: _Writer, node: Node, indent: int) -> None:
+        """Create `node` in `scope` under the scope's lock, unless a racing thread did."""
+        key = writer.constant(node.key, "k")
+        name = writer.constant(node.name, "n")
+        writer.emit(indent, "with scope._lock:")
+        writer.emit(indent + 1, f"v = scope._cache.get({key}, _MISSING)")
+        writer.emit(indent + 1, "if v is not _MISSING: return v")
+        writer.emit(indent + 1, f"if scope._closed: _closed(scope, {name})")
+        value = self._construct(writer, node, "scope", (node.name,), indent + 1, is_async=False)
+        writer.emit(indent + 1, f"scope._cache[{key}] = {value}")
+        writer.emit(indent + 1, f"return {value}")
 
     def _finish(self, writer: _Writer, kind: str, key: Any) -> Callable[[Scope], Any]:
         source = "\n".join(writer.lines) + "\n"
@@ -220,10 +266,11 @@ class Compiler:
             "_named_scope": _named_scope,
             "_context_value": _context_value,
             "_closed": _closed,
-            "_await_pending": _await_pending,
-            "_fail_pending": _fail_pending,
-            "_loop": asyncio.get_running_loop,
+            "_wait_for": _wait_for,
+            "_wake": _wake,
+            "_fail": _fail,
             "_enter_generator": enter_generator,
+            "_no_yield": _no_yield,
             "_aenter_generator": aenter_generator,
             "_enter_context_manager": enter_context_manager,
             "_aenter_context_manager": aenter_context_manager,
@@ -299,6 +346,36 @@ class Compiler:
         writer.emit(indent + 2, "raise")
         return var
 
+    def _enter_generator_inline(
+        self,
+        writer: _Writer,
+        node: Node,
+        scope: str,
+        path: tuple[str, ...],
+        indent: int,
+        call: str,
+        *,
+        is_async: bool = False,
+    ) -> str:
+        """A generator factory, entered inline: start it, then register its finalizer."""
+        name = writer.constant(node.name, "n")
+        where = writer.constant(path, "p")
+        generator = writer.variable()
+        var = writer.variable()
+        writer.emit(indent, f"if {scope}._closed: _closed({scope}, {name})")
+        writer.emit(indent, "try:")
+        writer.emit(indent + 1, f"{generator} = {call}")
+        if is_async:
+            writer.emit(indent + 1, f"{var} = await anext({generator}, _MISSING)")
+        else:
+            writer.emit(indent + 1, f"{var} = next({generator}, _MISSING)")
+        writer.emit(indent, "except Exception as error:")
+        writer.emit(indent + 1, f"_prepend(error, {where})")
+        writer.emit(indent + 1, "raise")
+        writer.emit(indent, f"if {var} is _MISSING: _no_yield({name}, {where})")
+        writer.emit(indent, f"{scope}.register({AGEN if is_async else GEN}, {generator}, {name})")
+        return var
+
     def _construct(
         self,
         writer: _Writer,
@@ -312,8 +389,16 @@ class Compiler:
         """Emit the call of `node`'s factory with its arguments, entering it if it finalizes."""
         provider = node.provider
         arguments: list[str] = []
-        for dependency, argument in node.arguments:
+        # Pass arguments positionally while the parameters allow it: calling a class with
+        # keywords costs a dict per call.
+        positional = True
+        for index, (dependency, argument) in enumerate(node.arguments):
             if argument is None:
+                later = node.arguments[index + 1 :]
+                if any(d.positional_only for d, _ in later):
+                    arguments.append(writer.constant(dependency.default, "d"))
+                else:
+                    positional = False
                 continue
             value = self._value(
                 writer,
@@ -323,7 +408,9 @@ class Compiler:
                 indent,
                 is_async=is_async,
             )
-            if dependency.positional_only:
+            if dependency.keyword_only:
+                positional = False
+            if positional:
                 arguments.append(value)
             else:
                 arguments.append(f"{dependency.name}={value}")
@@ -331,6 +418,12 @@ class Compiler:
         where = writer.constant(path, "p")
         call = f"{factory}({', '.join(arguments)})"
         enter = _ENTER.get(provider.kind)
+        if provider.kind is Kind.GENERATOR:
+            return self._enter_generator_inline(writer, node, scope, path, indent, call)
+        if provider.kind is Kind.ASYNC_GENERATOR:
+            return self._enter_generator_inline(
+                writer, node, scope, path, indent, call, is_async=True
+            )
         if enter is not None:
             helper, awaited = enter
             name = writer.constant(node.name, "n")
@@ -346,6 +439,14 @@ class Compiler:
         writer.emit(indent + 1, f"_prepend(error, {where})")
         writer.emit(indent + 1, "raise")
         return var
+
+
+def _no_yield(name: str, path: tuple[str, ...]) -> None:
+    raise BindingError(
+        f"the generator factory of {name} returned without yielding a value",
+        path=path,
+        fix="yield the instance exactly once (code after the yield is its finalizer)",
+    )
 
 
 def _async_needed(node: Node) -> Resolver:

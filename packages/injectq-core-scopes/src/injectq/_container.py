@@ -46,12 +46,13 @@ class InjectQ:
         #: the singletons, held by the container's own (root) scope
         self._singletons: dict[Any, Any] = {}
         self._root = Scope(runtime, None, None, self._singletons)
-        #: singletons and instances already made, for the one-lookup fast path of `get`
-        self._fast: dict[Any, Any] = {}
         self._graph = Graph(self._provider_for, self._can_provide)
-        self._compiler = Compiler(self._graph, self._root, self._singletons, self._fast)
         self._resolvers: dict[Any, Resolver] = {}
         self._aresolvers: dict[Any, tuple[Resolver, bool]] = {}
+        self._fast = _Resolved(self._resolvers, self._sync_resolver, self._active, self._root)
+        self._compiler = Compiler(self._graph, self._root, self._singletons, self._fast)
+        # `get` of a made singleton is then one C-level dict lookup; a miss resolves the key.
+        self.__dict__["get"] = self._fast.__getitem__
 
     def __repr__(self) -> str:
         return f"<InjectQ {len(self._bindings)} bindings>"
@@ -224,21 +225,16 @@ class InjectQ:
     def get(self, key: str) -> Any: ...
     def get(self, key: Any) -> Any:
         """Resolve `key` in the active scope (or the container when none is open)."""
-        try:
-            value = self._fast.get(key, MISSING)
-        except TypeError:  # unhashable
-            check_key(key, action="resolve")
-            raise
-        if value is not MISSING:
-            return value
-        resolver = self._resolvers.get(key) or self._sync_resolver(key)
-        try:
-            return resolver(self._active.get(None) or self._root)
-        except Exception as error:
-            add_path_note(error)
-            raise
+        # Each instance replaces this method with `self._fast.__getitem__` (see __init__).
+        return self._fast[key]
 
-    __getitem__ = get
+    @overload
+    def __getitem__(self, key: Callable[..., T]) -> T: ...
+    @overload
+    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: Any) -> Any:
+        """`container[key]` is `container.get(key)`."""
+        return self._fast[key]
 
     def _resolve_in(self, scope: Scope, key: Any) -> Any:
         resolver = self._resolvers.get(key)
@@ -275,24 +271,35 @@ class InjectQ:
             raise
         if value is not MISSING:
             return value
-        return await self._aresolve_in(self._active.get(None) or self._root, key)
-
-    async def _aresolve_in(self, scope: Scope, key: Any) -> Any:
-        entry = self._aresolvers.get(key)
-        if entry is None:
-            check_key(key, action="resolve")
-            with self._lock:
-                entry = self._compiler.async_resolver(key)
-                self._aresolvers[key] = entry
-        resolver, is_coroutine = entry
+        entry = self._aresolvers.get(key) or self._async_resolver(key)
         try:
-            if is_coroutine:
-                return await resolver(scope)
-            value = resolver(scope)
+            if entry[1]:
+                return await entry[0](self._active.get(None) or self._root)
+            return entry[0](self._active.get(None) or self._root)
         except Exception as error:
             add_path_note(error)
             raise
-        return value
+
+    async def _aresolve_in(self, scope: Scope, key: Any) -> Any:
+        entry = self._aresolvers.get(key) or self._async_resolver(key)
+        try:
+            if entry[1]:
+                return await entry[0](scope)
+            return entry[0](scope)
+        except Exception as error:
+            add_path_note(error)
+            raise
+
+    def _async_resolver(self, key: Any) -> tuple[Resolver, bool]:
+        check_key(key, action="resolve")
+        with self._lock:
+            try:
+                entry = self._compiler.async_resolver(key)
+            except InjectQError as error:
+                add_path_note(error)
+                raise
+            self._aresolvers[key] = entry
+            return entry
 
     def source(self, key: Any, *, is_async: bool = False) -> str:
         """The Python source InjectQ generated to resolve `key` (for reading and debugging)."""
@@ -313,12 +320,10 @@ class InjectQ:
         Use it as `with container.scope():` or `async with container.scope():`. Values in
         `context` are injectable inside it, keyed as given.
         """
-        given = cast("object", name)
-        if given is not None and (not isinstance(given, str) or not given):
-            raise BindingError(
-                f"a scope name must be a non-empty string, got {name!r}",
-                fix="container.scope('session')",
-            )
+        if name is None and context is None and not isolated:  # the common case, kept short
+            return Scope(self._runtime, None, self._active.get(None) or self._root)
+        if name is not None:
+            _check_scope_name(name)
         parent = self._root if isolated else (self._active.get(None) or self._root)
         values: dict[Any, Any] | None = None
         if context:
@@ -409,6 +414,41 @@ class InjectQ:
             await self._root.aclose()
         finally:
             self._fast.clear()
+
+
+class _Resolved(dict[Any, Any]):
+    """Made singletons by key; looking up any other key resolves it in the active scope."""
+
+    __slots__ = ("_active", "_compile", "_resolvers", "_root")
+
+    def __init__(
+        self,
+        resolvers: dict[Any, Resolver],
+        compile_resolver: Callable[[Any], Resolver],
+        active: ContextVar[Scope | None],
+        root: Scope,
+    ) -> None:
+        super().__init__()
+        self._resolvers = resolvers
+        self._compile = compile_resolver
+        self._active = active
+        self._root = root
+
+    def __missing__(self, key: Any) -> Any:
+        resolver = self._resolvers.get(key) or self._compile(key)
+        try:
+            return resolver(self._active.get(None) or self._root)
+        except Exception as error:
+            add_path_note(error)
+            raise
+
+
+def _check_scope_name(name: object) -> None:
+    if not isinstance(name, str) or not name:
+        raise BindingError(
+            f"a scope name must be a non-empty string, got {name!r}",
+            fix="container.scope('session')",
+        )
 
 
 def _check_context_value(key: Any, value: Any) -> None:

@@ -165,11 +165,14 @@ def _check_captive(node: Node) -> None:
         path = (node.name, *argument.scope_path)
         captured = argument.scope_path[-1]
         kind = _lifetime_words(argument, captured)
+        fix = f"make {node.name} scoped (or transient)"
+        if kind != "a scope context value":
+            fix += f", or make {captured} a singleton"
         raise CaptiveDependencyError(
             f"captive dependency: singleton {node.name} depends on {captured}, which is {kind}; "
             "the singleton would keep the first scope's instance forever",
             path=path,
-            fix=f"make {node.name} scoped (or transient), or make {captured} a singleton",
+            fix=fix,
         )
 
 

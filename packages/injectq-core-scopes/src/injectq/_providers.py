@@ -60,6 +60,7 @@ class Dependency:
     name: str
     key: Any
     positional_only: bool
+    keyword_only: bool
     default: Any  # MISSING when the parameter has none
     optional: bool  # annotated `T | None`: None when T cannot be provided
     marked: bool  # annotated `Inject[T]`
@@ -197,6 +198,7 @@ def read_dependencies(target: Callable[..., Any], owner_name: str) -> tuple[Depe
                 name=name,
                 key=key,
                 positional_only=parameter.kind is parameter.POSITIONAL_ONLY,
+                keyword_only=parameter.kind is parameter.KEYWORD_ONLY,
                 default=default,
                 optional=optional,
                 marked=marked,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import threading
+from _thread import RLock as _RLock
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, overload
 
-from ._errors import FinalizationError, ScopeError
+from ._errors import BindingError, FinalizationError, ScopeError
+from ._providers import MISSING
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import (
         AsyncGenerator,
         Awaitable,
@@ -80,9 +82,10 @@ class Scope:
         self.name = name
         self.parent = parent
         self._cache: dict[Any, Any] = context if context is not None else {}
-        self._finalizers: list[tuple[int, Any, str]] = []
-        self._lock: threading.RLock | None = None  # made on first need: most scopes never lock
-        self._pending: dict[Any, Any] | None = None  # async creations under way, made on need
+        self._finalizers: list[tuple[int, Any, str]] | None = None
+        #: makes creation in this scope happen once when threads share it (a C RLock is cheap)
+        self._lock = _RLock()
+        self._pending: dict[Any, Any] | None = None  # async creations under way, by key
         self._token: Token[Scope | None] | None = None
         self._closed = False
 
@@ -93,6 +96,7 @@ class Scope:
 
     @property
     def closed(self) -> bool:
+        """True once the scope has been closed: nothing more can be created in it."""
         return self._closed
 
     # resolving in this scope explicitly (when the contextvar did not travel)
@@ -142,7 +146,10 @@ class Scope:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._deactivate()
+        try:
+            self._runtime.active.reset(self._token)  # type: ignore[arg-type]
+        except (ValueError, TypeError):  # exited in another context, or never entered
+            self._deactivate()
         if self._finalizers:
             self.close(exc)
         else:
@@ -150,7 +157,10 @@ class Scope:
             self._cache.clear()
 
     async def __aenter__(self) -> Self:
-        return self.__enter__()
+        if self._token is not None or self._closed:
+            self.__enter__()  # raises the error that says why
+        self._token = self._runtime.active.set(self)
+        return self
 
     async def __aexit__(
         self,
@@ -158,7 +168,10 @@ class Scope:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._deactivate()
+        try:
+            self._runtime.active.reset(self._token)  # type: ignore[arg-type]
+        except (ValueError, TypeError):  # exited in another context, or never entered
+            self._deactivate()
         if self._finalizers:
             await self.aclose(exc)
         else:
@@ -166,12 +179,9 @@ class Scope:
             self._cache.clear()
 
     def _deactivate(self) -> None:
-        token = self._token
-        if token is not None:
-            try:
-                self._runtime.active.reset(token)
-            except ValueError:  # left in another context than it was entered in
-                self._runtime.active.set(self.parent if self.parent else None)
+        """Make the parent active again where the scope's own token cannot be reset."""
+        if self._token is not None:
+            self._runtime.active.set(self.parent if self.parent is not None else None)
 
     # finalization
 
@@ -185,7 +195,12 @@ class Scope:
             )
 
     def register(self, kind: int, obj: Any, owner: str) -> None:
-        self._finalizers.append((kind, obj, owner))
+        """Run `obj`'s finalizer (of `kind`) when this scope closes."""
+        finalizers = self._finalizers
+        if finalizers is None:
+            self._finalizers = [(kind, obj, owner)]
+        else:
+            finalizers.append((kind, obj, owner))
 
     def close(self, exc: BaseException | None = None) -> None:
         """Run every sync finalizer, newest first, throwing `exc` into generators.
@@ -214,7 +229,7 @@ class Scope:
                 errors.append(_tag(error, owner))
         if kept:
             kept.reverse()
-            self._finalizers[:0] = kept
+            self._finalizers = kept + (self._finalizers or [])
         self._finish(errors, keep_cache=bool(kept))
 
     async def aclose(self, exc: BaseException | None = None) -> None:
@@ -226,7 +241,8 @@ class Scope:
                 if kind == GEN:
                     _close_generator(obj, exc)
                 elif kind == AGEN:
-                    await _aclose_generator(obj, exc)
+                    if exc is not None or await anext(obj, MISSING) is not MISSING:
+                        await _aclose_generator(obj, exc)
                 elif kind == CM:
                     _exit_context_manager(obj, exc)
                 else:
@@ -234,16 +250,6 @@ class Scope:
             except Exception as error:
                 errors.append(_tag(error, owner))
         self._finish(errors)
-
-    def lock(self) -> threading.RLock:
-        """The lock that makes creation in this scope happen once under threads."""
-        lock = self._lock
-        if lock is None:
-            with self._runtime.lock:
-                lock = self._lock
-                if lock is None:
-                    lock = self._lock = threading.RLock()
-        return lock
 
     def lookup(self, key: Any, default: Any = None) -> Any:
         """The value this scope holds for `key` (a made instance or a context value)."""
@@ -271,8 +277,8 @@ class Scope:
         return pending
 
     def _finalize_prepare(self) -> list[tuple[int, Any, str]]:
-        finalizers = self._finalizers
-        self._finalizers = []
+        finalizers = self._finalizers or []
+        self._finalizers = None
         if self.parent is not None:
             self._closed = True
         finalizers.reverse()
@@ -305,11 +311,14 @@ def _owner_of(error: Exception) -> str:
 
 
 def _close_generator(gen: GeneratorType[Any, None, None], exc: BaseException | None) -> None:
+    if exc is None:
+        # a `for` loop ends the generator without raising (and paying for) StopIteration
+        for _ in gen:
+            gen.close()
+            raise RuntimeError(f"generator {gen.gi_code.co_qualname} yielded more than once")
+        return
     try:
-        if exc is None:
-            next(gen)
-        else:
-            gen.throw(exc)
+        gen.throw(exc)
     except StopIteration:
         return
     except BaseException as raised:
@@ -321,11 +330,11 @@ def _close_generator(gen: GeneratorType[Any, None, None], exc: BaseException | N
 
 
 async def _aclose_generator(gen: AsyncGeneratorType[Any, None], exc: BaseException | None) -> None:
+    if exc is None:  # the caller saw it yield a second time
+        await gen.aclose()
+        raise RuntimeError(f"async generator {gen.ag_code.co_qualname} yielded more than once")
     try:
-        if exc is None:
-            await anext(gen)
-        else:
-            await gen.athrow(exc)
+        await gen.athrow(exc)
     except StopAsyncIteration:
         return
     except BaseException as raised:
@@ -353,28 +362,38 @@ async def _aexit_context_manager(
 
 
 def enter_generator(scope: Scope, gen: Generator[T, None, None], owner: str) -> T:
-    scope.ensure_open(owner)
+    if scope.closed:
+        scope.ensure_open(owner)
     value = next(gen)
     scope.register(GEN, gen, owner)
     return value
 
 
 async def aenter_generator(scope: Scope, gen: AsyncGenerator[T, None], owner: str) -> T:
-    scope.ensure_open(owner)
-    value = await anext(gen)
+    if scope.closed:
+        scope.ensure_open(owner)
+    value = await anext(gen, MISSING)
+    if value is MISSING:
+        raise BindingError(
+            f"the async generator factory of {owner} returned without yielding a value",
+            path=(owner,),
+            fix="yield the instance exactly once (code after the yield is its finalizer)",
+        )
     scope.register(AGEN, gen, owner)
     return value
 
 
 def enter_context_manager(scope: Scope, cm: AbstractContextManager[T], owner: str) -> T:
-    scope.ensure_open(owner)
+    if scope.closed:
+        scope.ensure_open(owner)
     value = cm.__enter__()
     scope.register(CM, cm, owner)
     return value
 
 
 async def aenter_context_manager(scope: Scope, cm: AbstractAsyncContextManager[T], owner: str) -> T:
-    scope.ensure_open(owner)
+    if scope.closed:
+        scope.ensure_open(owner)
     value = await cm.__aenter__()
     scope.register(ACM, cm, owner)
     return value

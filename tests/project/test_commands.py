@@ -1,0 +1,57 @@
+"""The README's commands and the benchmark harness work as documented."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _readme_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```bash\n(.*?)```", readme, re.DOTALL)
+    assert block, "the README has a bash block with the set-up commands"
+    return [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_readme_names_one_demo_command_and_one_test_command() -> None:
+    assert _readme_commands() == ["python3 scripts/dev.py demo", "python3 scripts/dev.py test"]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "exec python3 scripts/dev.py test" in script
+
+
+def test_readme_demo_command_runs_the_demo_and_every_expectation_holds() -> None:
+    demo = _readme_commands()[0].split()
+    completed = subprocess.run(
+        [sys.executable, *demo[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "all expectations met" in completed.stdout
+    assert "[FAILED]" not in completed.stdout
+
+
+def test_benchmark_harness_checks_every_contestant_in_a_quick_run() -> None:
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--quick", "--no-docs", "--strict"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for scenario in ("S1", "S2", "S3", "S4"):
+        assert scenario in completed.stdout
+    assert "injectq" in completed.stdout
+    assert "FAILED" not in completed.stdout
