@@ -6,6 +6,7 @@ import inspect
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast, overload
 
 from ._compiler import Compiler, Resolver
@@ -41,11 +42,13 @@ class InjectQ:
         self._context_keys: set[Any] = set()
         self._active: ContextVar[Scope | None] = ContextVar(f"injectq_scope_{id(self):x}")
         self._lock = threading.RLock()
-        runtime = ScopeRuntime(self._active, self._lock, self._resolve_in, self._aresolve_in)
+        runtime = ScopeRuntime(
+            self._active, self._lock, self._resolve_in, self._aresolve_in, self._open_scope
+        )
         self._runtime = runtime
         #: the singletons, held by the container's own (root) scope
         self._singletons: dict[Any, Any] = {}
-        self._root = Scope(runtime, None, None, self._singletons)
+        self._root = Scope.root_of(runtime, self._singletons)
         self._graph = Graph(self._provider_for, self._can_provide)
         self._resolvers: dict[Any, Resolver] = {}
         self._aresolvers: dict[Any, tuple[Resolver, bool]] = {}
@@ -53,6 +56,8 @@ class InjectQ:
         self._compiler = Compiler(self._graph, self._root, self._singletons, self._fast)
         # `get` of a made singleton is then one C-level dict lookup; a miss resolves the key.
         self.__dict__["get"] = self._fast.__getitem__
+        # `scope()` opens a Scope without a Python call of its own in between
+        self.__dict__["scope"] = partial(Scope, runtime)
 
     def __repr__(self) -> str:
         return f"<InjectQ {len(self._bindings)} bindings>"
@@ -320,12 +325,16 @@ class InjectQ:
         Use it as `with container.scope():` or `async with container.scope():`. Values in
         `context` are injectable inside it, keyed as given.
         """
-        if name is None and context is None and not isolated:  # the common case, kept short
-            return Scope(self._runtime, None, self._active.get(None) or self._root)
+        return Scope(self._runtime, name, context=context, isolated=isolated)
+
+    def _open_scope(
+        self, name: str | None, context: Mapping[Any, Any] | None, isolated: bool
+    ) -> tuple[Scope, dict[Any, Any]]:
+        """Check a scope's name and context values; return its parent and initial cache."""
         if name is not None:
             _check_scope_name(name)
         parent = self._root if isolated else (self._active.get(None) or self._root)
-        values: dict[Any, Any] | None = None
+        values: dict[Any, Any] = {}
         if context:
             values = dict(context)
             undeclared = [key for key in values if key not in self._context_keys]
@@ -333,7 +342,7 @@ class InjectQ:
                 self.declare_context(*undeclared)
             for key, value in values.items():
                 _check_context_value(key, value)
-        return Scope(self._runtime, name, parent, values)
+        return parent, values
 
     @property
     def current_scope(self) -> Scope | None:

@@ -28,9 +28,10 @@ T = TypeVar("T")
 
 
 class ScopeRuntime:
-    """What a scope needs from its container: the active-scope variable, a lock, resolvers."""
+    """What a scope needs from its container: the active-scope variable, the container's own
+    (root) scope, resolvers, and the checks of a scope's name and context values."""
 
-    __slots__ = ("active", "aresolve", "lock", "resolve")
+    __slots__ = ("active", "aresolve", "lock", "open", "resolve", "root")
 
     def __init__(
         self,
@@ -38,11 +39,16 @@ class ScopeRuntime:
         lock: threading.RLock,
         resolve: Callable[[Scope, Any], Any],
         aresolve: Callable[[Scope, Any], Awaitable[Any]],
+        open_scope: Callable[
+            [str | None, Mapping[Any, Any] | None, bool], tuple[Scope, dict[Any, Any]]
+        ],
     ) -> None:
         self.active = active
         self.lock = lock
         self.resolve = resolve
         self.aresolve = aresolve
+        self.open = open_scope
+        self.root: Scope | None = None
 
 
 # how a registered finalizer is run
@@ -74,20 +80,41 @@ class Scope:
     def __init__(
         self,
         runtime: ScopeRuntime,
-        name: str | None,
-        parent: Scope | None,
-        context: dict[Any, Any] | None = None,
+        name: str | None = None,
+        *,
+        context: Mapping[Any, Any] | None = None,
+        isolated: bool = False,
     ) -> None:
+        """Open a scope; use `container.scope(...)`, which is this with the runtime bound."""
         self._runtime = runtime
         self.name = name
-        self.parent = parent
-        self._cache: dict[Any, Any] = context if context is not None else {}
+        if name is None and context is None and not isolated:  # the common case, kept short
+            self.parent = runtime.active.get(None) or runtime.root
+            self._cache: dict[Any, Any] = {}
+        else:
+            self.parent, self._cache = runtime.open(name, context, isolated)
         self._finalizers: list[tuple[int, Any, str]] | None = None
         #: makes creation in this scope happen once when threads share it (a C RLock is cheap)
         self._lock = _RLock()
         self._pending: dict[Any, Any] | None = None  # async creations under way, by key
         self._token: Token[Scope | None] | None = None
         self._closed = False
+
+    @classmethod
+    def root_of(cls, runtime: ScopeRuntime, singletons: dict[Any, Any]) -> Scope:
+        """The container's own scope: it holds the singletons and has no parent."""
+        root = object.__new__(cls)
+        root._runtime = runtime
+        root.name = None
+        root.parent = None
+        root._cache = singletons
+        root._finalizers = None
+        root._lock = _RLock()
+        root._pending = None
+        root._token = None
+        root._closed = False
+        runtime.root = root
+        return root
 
     def __repr__(self) -> str:
         label = "container" if self.parent is None else (self.name or "scope")
