@@ -36,6 +36,15 @@ class InjectQError(Exception):
         self.path: tuple[str, ...] = tuple(path)
         self.fix = fix
 
+    def within(self, *outer: str) -> InjectQError:
+        """Record that this happened inside `outer` (an entry point, a parameter); returns self.
+
+        Adapters use it so that an error names the endpoint, task or tool it happened in:
+        `task send_email -> IEmailService -> SMTPConfig`.
+        """
+        self.path = _join(outer, self.path)
+        return self
+
     def __str__(self) -> str:
         lines = [self.problem]
         if len(self.path) > 1:

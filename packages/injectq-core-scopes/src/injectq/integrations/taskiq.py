@@ -1,0 +1,34 @@
+"""`injectq.integrations.taskiq`: the public names of the injectq-taskiq wheel."""
+
+from __future__ import annotations
+
+try:
+    from injectq_taskiq import (
+        Inject,
+        InjectedArgumentError,
+        InjectQDependency,
+        InjectQTaskiqMiddleware,
+        TaskInfo,
+        TaskiqMiddleware,
+        find_middleware,
+        setup_taskiq_integration,
+        task_entry_points,
+    )
+except ModuleNotFoundError as error:
+    if error.name not in {"injectq_taskiq", "taskiq"}:
+        raise
+    from ._require import missing_wheel
+
+    raise missing_wheel("taskiq", "injectq-taskiq", error) from error
+
+__all__ = [
+    "Inject",
+    "InjectQDependency",
+    "InjectQTaskiqMiddleware",
+    "InjectedArgumentError",
+    "TaskInfo",
+    "TaskiqMiddleware",
+    "find_middleware",
+    "setup_taskiq_integration",
+    "task_entry_points",
+]

@@ -1,0 +1,164 @@
+"""The taskiq middleware that gives every task attempt its own InjectQ scope.
+
+taskiq calls, per message: `pre_execute` (here: open and activate the attempt's scope), then
+resolves dependencies and runs the task, then `on_error` and `post_execute` (here: run the
+user's hooks, then close the scope with the task's exception thrown into finalizers). Nothing
+in taskiq guards these hooks, and a hook that raises loses the result and the
+acknowledgement, so every failure here is logged instead of raised.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import TYPE_CHECKING, Any
+
+from taskiq import TaskiqMessage, TaskiqMiddleware, TaskiqResult
+
+from injectq import FinalizationError, InjectQ, InjectQError
+
+from ._injected import InjectedParameter, injected_parameters
+from ._run import TaskInfo, TaskRun, current_run
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from contextvars import Token
+
+    from ._hooks import TaskiqMiddleware as TaskHooks
+
+logger = logging.getLogger("injectq.taskiq")
+
+
+class InjectedArgumentError(InjectQError):
+    """A sender passed a value for a parameter that InjectQ injects in the worker."""
+
+
+class InjectQTaskiqMiddleware(TaskiqMiddleware):
+    """Scope per task attempt, the sender check of injected parameters, and user hooks."""
+
+    def __init__(self, container: InjectQ, hooks: Sequence[TaskHooks] = ()) -> None:
+        super().__init__()
+        self.container = container
+        self.hooks = tuple(hooks)
+        self._injected: dict[str, tuple[InjectedParameter, ...]] = {}
+        self._runs: dict[str, tuple[TaskRun, Token[TaskRun | None]]] = {}
+
+    def injected(self, task_name: str) -> tuple[InjectedParameter, ...]:
+        """The injected parameters of a task of this broker, by task name (cached)."""
+        found = self._injected.get(task_name)
+        if found is None:
+            task = self.broker.find_task(task_name)
+            found = injected_parameters(task.original_func) if task is not None else ()
+            self._injected[task_name] = found
+        return found
+
+    # client side
+
+    def pre_send(self, message: TaskiqMessage) -> TaskiqMessage:
+        supplied = _supplied(self.injected(message.task_name), message)
+        if supplied:
+            raise InjectedArgumentError(
+                f"task {message.task_name} was sent a value for "
+                f"{', '.join(map(repr, supplied))}, which InjectQ injects in the worker",
+                path=(f"task {message.task_name}",),
+                fix="send only the task's own arguments; to replace a service in a test, use "
+                "container.override(...)",
+            )
+        return message
+
+    # worker side
+
+    async def pre_execute(self, message: TaskiqMessage) -> TaskiqMessage:
+        try:
+            info = TaskInfo(message)
+            scope = self.container.scope(
+                "task", isolated=True, context={TaskiqMessage: message, TaskInfo: info}
+            )
+            info.scope = scope
+            run = TaskRun(self.container, scope, info)
+            run.rejected = _strip(self.injected(message.task_name), message)
+            scope.__enter__()
+            token = current_run.set(run)
+            self._runs[_run_key(message)] = (run, token)
+        except Exception:
+            logger.exception("InjectQ could not open the scope of task %s", message.task_id)
+            return message
+        await self._call_hooks("before_task", run.info)
+        return message
+
+    async def on_error(
+        self, message: TaskiqMessage, result: TaskiqResult[Any], exception: BaseException
+    ) -> None:
+        entry = self._runs.get(_run_key(message))
+        if entry is not None:
+            await self._call_hooks("on_task_error", entry[0].info, exception)
+
+    async def post_execute(self, message: TaskiqMessage, result: TaskiqResult[Any]) -> None:
+        entry = self._runs.pop(_run_key(message), None)
+        if entry is None:
+            return
+        run, token = entry
+        if not result.is_err:
+            await self._call_hooks("after_task", run.info, result.return_value)
+        error = result.error if result.is_err else None
+        try:
+            current_run.reset(token)
+        except ValueError:  # a different context than pre_execute's: leave it be
+            current_run.set(None)
+        try:
+            await run.scope.__aexit__(
+                type(error) if error is not None else None,
+                error,
+                error.__traceback__ if error is not None else None,
+            )
+        except FinalizationError as failure:
+            logger.error(
+                "finalizers of task %s (%s) failed; the result is kept",
+                message.task_id,
+                message.task_name,
+                exc_info=failure,
+            )
+        except Exception:
+            logger.exception("InjectQ could not close the scope of task %s", message.task_id)
+
+    async def _call_hooks(self, name: str, *arguments: Any) -> None:
+        hooks = self.hooks if name == "before_task" else reversed(self.hooks)
+        for hook in hooks:
+            method = getattr(hook, name)
+            try:
+                outcome = method(*arguments)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:
+                logger.exception(
+                    "InjectQ middleware %s.%s failed for task %s; the task goes on",
+                    type(hook).__qualname__,
+                    name,
+                    arguments[0].task_id,
+                )
+
+
+def _run_key(message: TaskiqMessage) -> str:
+    # retries reuse the task id, but attempts never overlap; the label tells them apart anyway
+    return f"{message.task_id}:{message.labels.get('_retries', 0)}"
+
+
+def _supplied(injected: tuple[InjectedParameter, ...], message: TaskiqMessage) -> list[str]:
+    count = len(message.args)
+    return [
+        parameter.name
+        for parameter in injected
+        if parameter.name in message.kwargs
+        or (parameter.position is not None and parameter.position < count)
+    ]
+
+
+def _strip(injected: tuple[InjectedParameter, ...], message: TaskiqMessage) -> tuple[str, ...]:
+    """Remove values a message carries for injected parameters; return their names."""
+    supplied = _supplied(injected, message)
+    for name in supplied:
+        message.kwargs.pop(name, None)
+    positions = [p.position for p in injected if p.position is not None]
+    if positions and len(message.args) > min(positions):
+        del message.args[min(positions) :]
+    return tuple(supplied)
