@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("injectq.taskiq")
 
+#: the label under which the sender records the task's name (results carry labels)
+TASK_NAME_LABEL = "injectq_task_name"
+
 
 class InjectedArgumentError(InjectQError):
     """A sender passed a value for a parameter that InjectQ injects in the worker."""
@@ -55,6 +58,8 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
     # client side
 
     def pre_send(self, message: TaskiqMessage) -> TaskiqMessage:
+        # results carry the message's labels: this lets a result say which task it is from
+        message.labels.setdefault(TASK_NAME_LABEL, message.task_name)
         supplied = _supplied(self.injected(message.task_name), message)
         if supplied:
             raise InjectedArgumentError(
