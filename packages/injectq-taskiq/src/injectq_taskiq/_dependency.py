@@ -29,13 +29,13 @@ def _make_dependency(key: Any) -> Any:
     """
     if key is FROM_ANNOTATION:
 
-        def resolve_from_annotation(param: ParamInfo = TaskiqDepends()) -> Any:  # noqa: B008
+        def resolve_from_annotation(param: ParamInfo = TaskiqDepends()) -> Any:
             return _resolve(_annotated_key(param), param.name)
 
         resolver: Callable[..., Any] = resolve_from_annotation
     else:
 
-        def resolve_key(param: ParamInfo = TaskiqDepends()) -> Any:  # noqa: B008
+        def resolve_key(param: ParamInfo = TaskiqDepends()) -> Any:
             return _resolve(key, param.name)
 
         resolver = resolve_key

@@ -1,0 +1,52 @@
+"""Type-checked only: tasks with injected parameters keep their types, and `.kiq()` needs
+only the task's own arguments."""
+
+from __future__ import annotations
+
+from typing import Protocol, assert_type
+
+from taskiq import AsyncTaskiqTask, InMemoryBroker
+
+from injectq import InjectQ
+from injectq.integrations.taskiq import (
+    Inject,
+    InjectQDependency,
+    TaskInfo,
+    TaskiqMiddleware,
+    setup_taskiq_integration,
+)
+
+
+class IEmailService(Protocol):
+    async def send(self, to: str) -> None: ...
+
+
+class TaskContext:
+    pass
+
+
+broker = InMemoryBroker()
+setup_taskiq_integration(broker, InjectQ())
+
+
+@broker.task
+async def send_welcome_email(
+    user_id: int,
+    email_service: IEmailService = InjectQDependency(IEmailService),
+    context: Inject[TaskContext] = InjectQDependency(),
+) -> str:
+    assert_type(email_service, IEmailService)
+    assert_type(context, TaskContext)
+    return str(user_id)
+
+
+async def kiq_takes_only_the_tasks_own_arguments() -> None:
+    sent = await send_welcome_email.kiq(123)
+    assert_type(sent, AsyncTaskiqTask[str])
+    await send_welcome_email.kiq("not an int")  # type: ignore[call-overload]
+
+
+class Metrics(TaskiqMiddleware):
+    def before_task(self, task_info: TaskInfo) -> None:
+        assert_type(task_info.task_id, str)
+        assert_type(task_info.retry_count, int)
