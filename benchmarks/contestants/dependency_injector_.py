@@ -7,8 +7,6 @@ The library has no scope object: its per-request lifetimes (``ContextLocalSingle
 
 from typing import TYPE_CHECKING, cast
 
-from dependency_injector import containers, providers
-
 from _cases import AsyncCase, Case, SyncCase
 from _model import (
     A,
@@ -22,6 +20,7 @@ from _model import (
     session_lifecycle,
     session_lifecycle_async,
 )
+from dependency_injector import containers, providers
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -6,8 +6,6 @@ with ``with container()`` / ``async with container()``; transients are ``cache=F
 
 from functools import partial
 
-from dishka import Provider, Scope, make_async_container, make_container
-
 from _cases import AsyncCase, Case, SyncCase
 from _model import (
     A,
@@ -21,6 +19,7 @@ from _model import (
     session_lifecycle,
     session_lifecycle_async,
 )
+from dishka import Provider, Scope, make_async_container, make_container
 
 
 def s1_singleton() -> Case:

@@ -20,6 +20,7 @@ from _model import (
     session_lifecycle,
     session_lifecycle_async,
 )
+
 from injectq import InjectQ
 
 

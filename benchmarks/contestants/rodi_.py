@@ -7,10 +7,9 @@ finalizers: ``ActivationScope.dispose()`` only drops its cache.
 
 from functools import partial
 
-from rodi import Container
-
 from _cases import AsyncCase, Case, NotAvailable, SyncCase
 from _model import A, AppState, B, C, D, Service, Session, Settings
+from rodi import Container
 
 _NO_FINALIZERS = "rodi has no generator factories or finalizers (a scope only drops its cache)"
 

@@ -9,8 +9,6 @@ resolved directly with ``resolve_sync()`` / ``await resolve()``.
 
 from collections.abc import Iterator
 
-from that_depends import BaseContainer, ContextScopes, providers
-
 from _cases import AsyncCase, Case, SyncCase
 from _model import (
     A,
@@ -24,6 +22,7 @@ from _model import (
     session_lifecycle,
     session_lifecycle_async,
 )
+from that_depends import BaseContainer, ContextScopes, providers
 
 
 def _plain_session() -> Iterator[Session]:

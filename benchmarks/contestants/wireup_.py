@@ -6,8 +6,6 @@ resolves from one scope opened once at setup (opening scopes is what S3 measures
 
 from functools import partial
 
-from wireup import create_async_container, create_sync_container, injectable
-
 from _cases import AsyncCase, Case, SyncCase
 from _model import (
     A,
@@ -21,6 +19,7 @@ from _model import (
     session_lifecycle,
     session_lifecycle_async,
 )
+from wireup import create_async_container, create_sync_container, injectable
 
 
 def s1_singleton() -> Case:
