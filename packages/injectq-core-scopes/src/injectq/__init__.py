@@ -15,6 +15,7 @@ from ._errors import (
 from ._inject import Inject, inject
 from ._lifetimes import scoped, singleton, transient
 from ._module import Binder, Module, provider
+from ._propagation import PropagationError
 from ._scope import Scope
 from ._validation import EntryPoint, ValidationWarning
 
@@ -31,6 +32,7 @@ __all__ = [
     "InjectQError",
     "MissingBindingError",
     "Module",
+    "PropagationError",
     "Scope",
     "ScopeError",
     "ValidationError",

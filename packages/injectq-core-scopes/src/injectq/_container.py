@@ -10,10 +10,32 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast, overload
 
 from ._compiler import Compiler, Resolver
-from ._errors import BindingError, InjectQError, MissingBindingError, add_path_note
+from ._errors import (
+    BindingError,
+    InjectQError,
+    MissingBindingError,
+    ScopeError,
+    add_path_note,
+)
 from ._graph import Graph
 from ._keys import check_key, is_checkable_class, is_protocol, key_name
-from ._lifetimes import CONTEXT, SINGLETON, TRANSIENT, check_lifetime, declared_lifetime
+from ._lifetimes import (
+    CONTEXT,
+    SCOPED,
+    SINGLETON,
+    TRANSIENT,
+    check_lifetime,
+    declared_lifetime,
+)
+from ._propagation import (
+    DEFAULT_MAX_BYTES,
+    Propagated,
+    PropagationError,
+    declare,
+    encode,
+    import_,
+    label_of,
+)
 from ._providers import MISSING, Kind, Provider, factory_kind
 from ._scope import Scope, ScopeRuntime
 
@@ -40,6 +62,7 @@ class InjectQ:
         self._bindings: dict[Any, Provider] = {}
         self._overrides: dict[Any, Any] = {}
         self._context_keys: set[Any] = set()
+        self._propagated: dict[Any, Propagated] = {}
         self._active: ContextVar[Scope | None] = ContextVar(f"injectq_scope_{id(self):x}")
         self._lock = threading.RLock()
         runtime = ScopeRuntime(
@@ -337,12 +360,77 @@ class InjectQ:
         values: dict[Any, Any] = {}
         if context:
             values = dict(context)
-            undeclared = [key for key in values if key not in self._context_keys]
-            if undeclared:
-                self.declare_context(*undeclared)
             for key, value in values.items():
                 _check_context_value(key, value)
+            # a bound key is seeded as this scope's own instance (it must live in a scope);
+            # any other key is a context value, declared on first use
+            for key in values:
+                provider = self._bindings.get(key)
+                if provider is not None and provider.lifetime not in (SCOPED, name):
+                    raise BindingError(
+                        f"scope context gives {key_name(key)}, which is bound as "
+                        f"{provider.lifetime}: only scoped services and context values can "
+                        "differ from one scope to the next",
+                        path=(key_name(key),),
+                        fix=f"bind {key_name(key)} with scope='scoped', or pass it under "
+                        "another key",
+                    )
+            undeclared = [
+                key for key in values if key not in self._context_keys and key not in self._bindings
+            ]
+            if undeclared:
+                self.declare_context(*undeclared)
         return parent, values
+
+    # context that travels with handed-off work
+
+    def propagate(
+        self, key: Any, *, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        """Declare that `key`'s value in a unit of work travels with the work it hands off.
+
+        `key` is a dataclass or pydantic model of plain fields, or a str/int/float/bool
+        NewType. The adapters export it from the sender's scope (`export_context`) and import
+        it into the receiver's (`import_context`): a task sees the request's correlation id.
+        """
+        check_key(key, action="propagate")
+        entry = declare(key, name, max_bytes)
+        with self._lock:
+            for other in self._propagated.values():
+                if other.name == entry.name and other.key != key:
+                    raise PropagationError(
+                        f"{key_name(key)} and {key_name(other.key)} would both travel as "
+                        f"{entry.name!r}",
+                        fix="give one of them another name=",
+                    )
+            self._propagated[key] = entry
+
+    def export_context(self, scope: Scope | None = None) -> dict[str, str]:
+        """The propagated values of `scope` (default: the active one) as plain JSON text.
+
+        Returns `{}` outside any scope. A propagated key that the scope cannot provide (no
+        binding, no context value) is left out; any other failure is raised.
+        """
+        source = scope if scope is not None else self._active.get(None)
+        if source is None or source.parent is None or not self._propagated:
+            return {}
+        carried: dict[str, str] = {}
+        for key, entry in list(self._propagated.items()):
+            try:
+                value = source.get(key)
+            except (ScopeError, MissingBindingError):
+                continue
+            carried[label_of(entry)] = encode(entry, value)
+        return carried
+
+    def import_context(self, carried: Mapping[str, object]) -> dict[Any, Any]:
+        """Rebuild propagated values from what a message carried, for `scope(context=...)`.
+
+        Only declared keys are read; a malformed, oversized or ill-typed value raises
+        PropagationError (the unit of work must fail rather than run with it). Entries not
+        named like propagated values are ignored.
+        """
+        return import_(self._propagated, carried)
 
     @property
     def current_scope(self) -> Scope | None:

@@ -1,0 +1,129 @@
+"""Propagated context: declared values leave one unit of work as plain data and enter another."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import NewType
+
+import pytest
+
+from injectq import BindingError, InjectQ, PropagationError
+
+Tenant = NewType("Tenant", str)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    correlation_id: str
+    tenant: str
+    attempt: int = 0
+
+
+@dataclass
+class Opaque:
+    handle: object
+
+
+class Connection:
+    pass
+
+
+LABEL = "injectq_ctx:RequestContext"
+
+
+@pytest.fixture
+def container() -> InjectQ:
+    container = InjectQ()
+    container.propagate(RequestContext)
+    container.propagate(Tenant, name="tenant")
+    return container
+
+
+def test_declared_values_of_the_active_scope_are_exported_as_json_text(
+    container: InjectQ,
+) -> None:
+    context = RequestContext("c-1", "acme")
+    with container.scope(context={RequestContext: context, Tenant: Tenant("acme")}):
+        carried = container.export_context()
+    assert json.loads(carried[LABEL]) == {"correlation_id": "c-1", "tenant": "acme", "attempt": 0}
+    assert carried["injectq_ctx:tenant"] == '"acme"'
+
+
+def test_nothing_is_exported_outside_a_scope_or_for_keys_the_scope_lacks(
+    container: InjectQ,
+) -> None:
+    assert container.export_context() == {}
+    with container.scope():
+        assert container.export_context() == {}
+
+
+def test_a_scoped_factory_value_is_exported_and_seeds_the_receivers_scope(
+    container: InjectQ,
+) -> None:
+    made: list[str] = []
+
+    def from_headers() -> RequestContext:
+        made.append("sender")
+        return RequestContext("c-2", "globex")
+
+    container.bind_factory(RequestContext, from_headers, scope="scoped")
+    with container.scope():
+        carried = container.export_context()
+    values = container.import_context(carried)
+    with container.scope("task", isolated=True, context=values):
+        assert container.get(RequestContext) == RequestContext("c-2", "globex")
+    assert made == ["sender"]  # the receiver used the carried value, not its own factory
+
+
+def test_import_ignores_entries_that_are_not_propagated_values(container: InjectQ) -> None:
+    values = container.import_context({"retry": "3", "injectq_ctx:unknown": "{}"})
+    assert values == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"correlation_id": 1, "tenant": "x"}', "should be"),
+        ('{"correlation_id": "c", "tenant": "x", "is_admin": true}', "no field"),
+        ("not json", "not valid JSON"),
+        ('{"correlation_id": "' + "x" * 5000 + '", "tenant": "x"}', "limit"),
+        (42, "not text"),
+        ('{"correlation_id": {"$ne": null}, "tenant": "x"}', "should be"),
+    ],
+)
+def test_a_malformed_or_forged_value_is_rejected_with_a_clear_error(
+    container: InjectQ, text: object, problem: str
+) -> None:
+    with pytest.raises(PropagationError, match=problem) as raised:
+        container.import_context({LABEL: text})
+    assert "RequestContext" in str(raised.value)
+
+
+def test_a_value_over_its_size_limit_cannot_be_sent(container: InjectQ) -> None:
+    huge = RequestContext("x" * 5000, "acme")
+    with (
+        container.scope(context={RequestContext: huge}),
+        pytest.raises(PropagationError, match="limit is 4096"),
+    ):
+        container.export_context()
+
+
+def test_only_plain_data_can_be_declared_for_propagation() -> None:
+    container = InjectQ()
+    with pytest.raises(PropagationError, match="handle"):
+        container.propagate(Opaque)
+    with pytest.raises(PropagationError, match="cannot be propagated"):
+        container.propagate(Connection)
+
+
+def test_two_keys_cannot_travel_under_one_name(container: InjectQ) -> None:
+    Other = NewType("Other", str)
+    with pytest.raises(PropagationError, match="both travel"):
+        container.propagate(Other, name="tenant")
+
+
+def test_a_scope_cannot_carry_its_own_value_of_a_singleton(container: InjectQ) -> None:
+    container.bind(Connection, Connection)
+    with pytest.raises(BindingError, match="singleton"):
+        container.scope(context={Connection: Connection()})
