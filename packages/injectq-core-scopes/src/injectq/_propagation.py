@@ -126,11 +126,10 @@ def decode(entry: Propagated, text: object) -> Any:
         )
     try:
         return entry.load(data)
-    except PropagationError:
-        raise
     except Exception as error:
+        problem = error.problem if isinstance(error, PropagationError) else str(error)
         raise PropagationError(
-            f"propagated {entry.name} does not fit {key_name(entry.key)}: {error}",
+            f"propagated {entry.name} does not fit {key_name(entry.key)}: {problem}",
             path=(key_name(entry.key),),
             fix="sender and receiver must run the same definition of it",
         ) from None

@@ -1,18 +1,28 @@
 """InjectQ for taskiq: one scope per task attempt, injection, middleware hooks, scheduling."""
 
+from ._cron import CronError
 from ._dependency import Inject, InjectQDependency
 from ._hooks import TaskiqMiddleware
 from ._middleware import InjectedArgumentError, InjectQTaskiqMiddleware
+from ._results import TaskResult
 from ._run import TaskInfo
+from ._scheduler import SchedulerError, TaskiqScheduler, TaskResultTimeoutError
+from ._schedules import InMemoryScheduleSource
 from ._setup import find_middleware, setup_taskiq_integration, task_entry_points
 
 __all__ = [
+    "CronError",
+    "InMemoryScheduleSource",
     "Inject",
     "InjectQDependency",
     "InjectQTaskiqMiddleware",
     "InjectedArgumentError",
+    "SchedulerError",
     "TaskInfo",
+    "TaskResult",
+    "TaskResultTimeoutError",
     "TaskiqMiddleware",
+    "TaskiqScheduler",
     "find_middleware",
     "setup_taskiq_integration",
     "task_entry_points",

@@ -52,14 +52,8 @@ def _resolve(key: Any, parameter: str) -> Any:
             fix="call setup_taskiq_integration(broker, container) before the worker starts, "
             "and send the task with .kiq() (or scheduler.execute_task) rather than calling it",
         )
-    if run.rejected:
-        raise InjectQError(
-            f"task {run.info.task_name} was sent a value for injected parameter(s) "
-            f"{', '.join(map(repr, run.rejected))}; a sender cannot replace a service",
-            path=(f"task {run.info.task_name}",),
-            fix="send only the task's own arguments; override services with "
-            "container.override(...) in tests",
-        )
+    if run.rejection is not None:
+        raise run.rejection
     return _aget(run.scope.aget(key), run.info.task_name, parameter)
 
 

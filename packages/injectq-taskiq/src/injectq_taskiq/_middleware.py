@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from taskiq import TaskiqMessage, TaskiqMiddleware, TaskiqResult
 
-from injectq import FinalizationError, InjectQ, InjectQError
+from injectq import FinalizationError, InjectQ, InjectQError, PropagationError
 
 from ._injected import InjectedParameter, injected_parameters
 from ._run import TaskInfo, TaskRun, current_run
@@ -60,6 +60,8 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
     def pre_send(self, message: TaskiqMessage) -> TaskiqMessage:
         # results carry the message's labels: this lets a result say which task it is from
         message.labels.setdefault(TASK_NAME_LABEL, message.task_name)
+        # the sender's propagated context (a request's correlation id, tenant) travels along
+        message.labels.update(self.container.export_context())
         supplied = _supplied(self.injected(message.task_name), message)
         if supplied:
             raise InjectedArgumentError(
@@ -76,12 +78,23 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
     async def pre_execute(self, message: TaskiqMessage) -> TaskiqMessage:
         try:
             info = TaskInfo(message)
+            rejection = self._forged(message)
+            carried: dict[Any, Any] = {}
+            if rejection is None:
+                try:
+                    carried = self.container.import_context(message.labels)
+                except PropagationError as error:
+                    rejection = error.within(f"task {message.task_name}")
+            if rejection is not None:
+                logger.warning("task %s rejected: %s", message.task_id, rejection)
             scope = self.container.scope(
-                "task", isolated=True, context={TaskiqMessage: message, TaskInfo: info}
+                "task",
+                isolated=True,
+                context={TaskiqMessage: message, TaskInfo: info, **carried},
             )
             info.scope = scope
             run = TaskRun(self.container, scope, info)
-            run.rejected = _strip(self.injected(message.task_name), message)
+            run.rejection = rejection
             scope.__enter__()
             token = current_run.set(run)
             self._runs[_run_key(message)] = (run, token)
@@ -90,6 +103,19 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
             return message
         await self._call_hooks("before_task", run.info)
         return message
+
+    def _forged(self, message: TaskiqMessage) -> InjectQError | None:
+        """A message that supplies an injected parameter: strip the values, say why."""
+        supplied = _strip(self.injected(message.task_name), message)
+        if not supplied:
+            return None
+        return InjectedArgumentError(
+            f"task {message.task_name} was sent a value for injected parameter(s) "
+            f"{', '.join(map(repr, supplied))}; a message cannot replace a service",
+            path=(f"task {message.task_name}",),
+            fix="send only the task's own arguments; override services with "
+            "container.override(...) in tests",
+        )
 
     async def on_error(
         self, message: TaskiqMessage, result: TaskiqResult[Any], exception: BaseException

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from taskiq import TaskiqMessage
 
-    from injectq import InjectQ, Scope
+    from injectq import InjectQ, InjectQError, Scope
 
 
 class TaskInfo:
@@ -44,14 +44,15 @@ def _retries(labels: dict[str, Any]) -> int:
 class TaskRun:
     """One task attempt as the adapter tracks it between `pre_execute` and `post_execute`."""
 
-    __slots__ = ("container", "info", "rejected", "scope")
+    __slots__ = ("container", "info", "rejection", "scope")
 
     def __init__(self, container: InjectQ, scope: Scope, info: TaskInfo) -> None:
         self.container = container
         self.scope = scope
         self.info = info
-        #: injected parameters the message tried to supply (the attempt fails with an error)
-        self.rejected: tuple[str, ...] = ()
+        #: why the message cannot be trusted (it supplied an injected parameter, or carried a
+        #: malformed propagated value): every injection of the attempt raises it
+        self.rejection: InjectQError | None = None
 
 
 #: the task attempt running in this context (each attempt runs in its own asyncio task)

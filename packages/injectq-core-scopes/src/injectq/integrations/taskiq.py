@@ -4,12 +4,18 @@ from __future__ import annotations
 
 try:
     from injectq_taskiq import (
+        CronError,
         Inject,
         InjectedArgumentError,
         InjectQDependency,
         InjectQTaskiqMiddleware,
+        InMemoryScheduleSource,
+        SchedulerError,
         TaskInfo,
         TaskiqMiddleware,
+        TaskiqScheduler,
+        TaskResult,
+        TaskResultTimeoutError,
         find_middleware,
         setup_taskiq_integration,
         task_entry_points,
@@ -22,12 +28,18 @@ except ModuleNotFoundError as error:
     raise missing_wheel("taskiq", "injectq-taskiq", error) from error
 
 __all__ = [
+    "CronError",
+    "InMemoryScheduleSource",
     "Inject",
     "InjectQDependency",
     "InjectQTaskiqMiddleware",
     "InjectedArgumentError",
+    "SchedulerError",
     "TaskInfo",
+    "TaskResult",
+    "TaskResultTimeoutError",
     "TaskiqMiddleware",
+    "TaskiqScheduler",
     "find_middleware",
     "setup_taskiq_integration",
     "task_entry_points",
