@@ -1,0 +1,100 @@
+"""`setup_fastapi_integration`: a container for a FastAPI app."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, cast
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from injectq import BindingError, EntryPoint, FinalizationError, InjectQ
+
+from ._dependency import KEY_ATTRIBUTE, STATE_ATTRIBUTE
+from ._middleware import InjectQMiddleware
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
+
+    from fastapi.dependencies.models import Dependant
+
+logger = logging.getLogger("injectq.fastapi")
+
+
+def setup_fastapi_integration(app: FastAPI, container: InjectQ) -> None:
+    """One InjectQ scope per request (open until the response and its background tasks are
+    done) and per WebSocket connection; `Request` / `WebSocket` injectable into factories;
+    the container's singletons closed when the app's lifespan ends."""
+    if not isinstance(cast("object", app), FastAPI):
+        raise BindingError(
+            f"setup_fastapi_integration() needs a FastAPI app, got {app!r}",
+            fix="pass the FastAPI() instance",
+        )
+    if not isinstance(cast("object", container), InjectQ):
+        raise BindingError(
+            f"setup_fastapi_integration() needs an InjectQ container, got {container!r}",
+            fix="setup_fastapi_integration(app, container)",
+        )
+    if getattr(app.state, STATE_ATTRIBUTE, None) is not None:
+        raise BindingError(
+            "InjectQ is already set up on this app",
+            fix="call setup_fastapi_integration once per app",
+        )
+    container.declare_context(Request, WebSocket)
+    setattr(app.state, STATE_ATTRIBUTE, container)
+    app.add_middleware(InjectQMiddleware, container=container)
+    app.router.lifespan_context = _closing(app.router.lifespan_context, container)
+
+
+def _closing(lifespan: Any, container: InjectQ) -> Any:
+    """The app's own lifespan, then the container's singletons closed."""
+
+    @asynccontextmanager
+    async def lifespan_then_close(app: Any) -> AsyncGenerator[Any, None]:
+        try:
+            async with lifespan(app) as state:
+                yield state
+        finally:
+            try:
+                await container.aclose()
+            except FinalizationError:
+                logger.exception("finalizers of the app's singletons failed")
+
+    return lifespan_then_close
+
+
+def route_entry_points(app: FastAPI) -> list[EntryPoint]:
+    """Every route of the app as an `EntryPoint`, for `container.validate(entry_points=...)`.
+
+    HTTP routes supply `Request`, WebSocket routes `WebSocket`; a route that needs what its
+    runtime cannot supply (or a key that is not bound) fails validation.
+    """
+    entries: list[EntryPoint] = []
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            methods = ",".join(sorted(route.methods or ()))
+            supplied: frozenset[Any] = frozenset({Request})
+            name = f"{methods} {route.path}"
+            dependant = route.dependant
+        elif isinstance(route, APIWebSocketRoute):
+            supplied = frozenset({WebSocket})
+            name = f"WEBSOCKET {route.path}"
+            dependant = route.dependant
+        else:
+            continue
+        keys = tuple(_injected_keys(dependant))
+        entries.append(EntryPoint(name, keys, context=supplied))
+    return entries
+
+
+def _injected_keys(dependant: Dependant) -> list[Any]:
+    found: list[Any] = []
+    for sub in dependant.dependencies:
+        key = getattr(sub.call, KEY_ATTRIBUTE, None)
+        if key is not None:
+            found.append(key)
+        found.extend(_injected_keys(sub))
+    return found
