@@ -18,6 +18,7 @@ from injectq import (
     InjectQ,
     InjectQError,
     MissingBindingError,
+    ScopeError,
     ValidationError,
     scoped,
     singleton,
@@ -490,3 +491,16 @@ def test_task_entry_points_let_validate_reject_a_task_that_needs_a_request(
         container.validate(entry_points=entries)
     assert len(raised.value.errors) == 1
     assert "task wrong -> NeedsRequest -> Request" in str(raised.value)
+
+
+async def test_calling_a_task_function_directly_says_that_nothing_was_injected(
+    broker: InMemoryBroker,
+) -> None:
+    @broker.task
+    async def job(context: TaskContext = InjectQDependency(TaskContext)) -> str:
+        return context.id
+
+    with pytest.raises(ScopeError, match="called directly") as raised:
+        await job(context=InjectQDependency(TaskContext))  # what a plain call passes
+    assert isinstance(raised.value, AttributeError)  # so hasattr() keeps working
+    assert ".kiq()" in str(raised.value)

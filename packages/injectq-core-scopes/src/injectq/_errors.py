@@ -47,7 +47,7 @@ class InjectQError(Exception):
 
     def __str__(self) -> str:
         lines = [self.problem]
-        if len(self.path) > 1:
+        if len(self.path) > 1 or (self.path and self.path[0] not in self.problem):
             lines.append(f"  path: {' -> '.join(self.path)}")
         if self.fix:
             lines.append(f"  fix: {self.fix}")

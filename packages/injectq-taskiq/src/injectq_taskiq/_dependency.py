@@ -9,6 +9,7 @@ from taskiq import TaskiqDepends
 
 # evaluated at run time: taskiq-dependencies reads this annotation to supply ParamInfo
 from taskiq_dependencies import ParamInfo  # noqa: TC002
+from taskiq_dependencies.dependency import Dependency  # the class taskiq resolves
 
 from injectq import InjectQError, ScopeError
 
@@ -39,9 +40,28 @@ def _make_dependency(key: Any) -> Any:
             return _resolve(key, param.name)
 
         resolver = resolve_key
-    dependency = TaskiqDepends(resolver)
+    dependency = InjectedDefault(resolver)
     setattr(dependency, MARK, key)
     return dependency
+
+
+class DirectCallError(ScopeError, AttributeError):
+    """An injected parameter was used in a task function called directly, not by a worker."""
+
+
+class InjectedDefault(Dependency):
+    """The default of an injected parameter: taskiq resolves it in a worker; used anywhere
+    else (the task function called directly) it says so instead of acting like a service."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise DirectCallError(
+            f"this parameter is injected by InjectQ when a worker runs the task, but the task "
+            f"function was called directly, so it holds a placeholder (asked for .{name})",
+            fix="send the task with .kiq(), or run it with scheduler.execute_task(task, ...) "
+            "in tests; to call the function directly, pass the service explicitly",
+        )
 
 
 def _resolve(key: Any, parameter: str) -> Any:
