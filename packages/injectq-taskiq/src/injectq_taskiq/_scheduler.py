@@ -89,14 +89,17 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
                 f"TaskiqScheduler(broker=...) needs a taskiq broker, got {broker!r}",
                 fix="pass a broker such as InMemoryBroker() or taskiq_redis.ListQueueBroker(url)",
             )
+        source_list: list[ScheduleSource]
         if sources is None:
-            sources = [LabelScheduleSource(broker), InMemoryScheduleSource()]
+            source_list = [LabelScheduleSource(broker), InMemoryScheduleSource()]
+        else:  # the caller's own list is kept, so that adding to it later works
+            source_list = sources if isinstance(sources, list) else list(sources)
         if isinstance(max_remembered_messages, bool) or max_remembered_messages < 1:
             raise SchedulerError(
                 f"max_remembered_messages={max_remembered_messages!r} cannot remember anything",
                 fix="pass a positive number of messages (the default is 1000)",
             )
-        super().__init__(broker, list(sources))
+        super().__init__(broker, source_list)
         self._log: MessageLog = message_log(broker, max_remembered_messages)
         self._receiver: Receiver | None = None
 
@@ -104,13 +107,13 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
 
     @overload
     def task(
-        self, task_name: Callable[_P, _R], /, **labels: Any
+        self, task_name: Callable[_P, _R], **labels: Any
     ) -> AsyncTaskiqDecoratedTask[_P, _R]: ...
     @overload
     def task(
-        self, task_name: str | None = None, /, **labels: Any
+        self, task_name: str | None = None, **labels: Any
     ) -> Callable[[Callable[_P, _R]], AsyncTaskiqDecoratedTask[_P, _R]]: ...
-    def task(self, task_name: Any = None, /, **labels: Any) -> Any:
+    def task(self, task_name: Any = None, **labels: Any) -> Any:
         """The broker's task decorator: `@scheduler.task` or `@scheduler.task(name, **labels)`.
 
         A `schedule=[{"cron": ...}, ...]` label is checked here (a malformed cron string is a
@@ -272,12 +275,10 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
         *args: Any,
         **kwargs: Any,
     ) -> _T: ...
-    @overload
-    async def execute_task(
-        self, task: AsyncTaskiqDecoratedTask[..., _T], /, *args: Any, **kwargs: Any
-    ) -> _T: ...
-    @overload
-    async def execute_task(self, task: str, /, *args: Any, **kwargs: Any) -> Any: ...
+    @overload  # sync tasks (and names) are `Any`: a generic overload would make pyright
+    async def execute_task(  # see async tasks' results as ambiguous, hence `Any` too
+        self, task: TaskRef, /, *args: Any, **kwargs: Any
+    ) -> Any: ...
     async def execute_task(self, task: TaskRef, /, *args: Any, **kwargs: Any) -> Any:
         """Run `task(*args, **kwargs)` now, in this process, as a worker would run it.
 
