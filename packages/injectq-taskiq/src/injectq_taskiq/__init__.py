@@ -1,7 +1,7 @@
 """InjectQ for taskiq: one scope per task attempt, injection, middleware hooks, scheduling."""
 
 from ._cron import CronError
-from ._dependency import Inject, InjectQDependency
+from ._dependency import DirectCallError, Inject, InjectQDependency
 from ._hooks import TaskiqMiddleware
 from ._middleware import InjectedArgumentError, InjectQTaskiqMiddleware
 from ._results import TaskResult
@@ -12,6 +12,7 @@ from ._setup import find_middleware, setup_taskiq_integration, task_entry_points
 
 __all__ = [
     "CronError",
+    "DirectCallError",
     "InMemoryScheduleSource",
     "Inject",
     "InjectQDependency",

@@ -5,6 +5,7 @@ from __future__ import annotations
 try:
     from injectq_taskiq import (
         CronError,
+        DirectCallError,
         Inject,
         InjectedArgumentError,
         InjectQDependency,
@@ -29,6 +30,7 @@ except ModuleNotFoundError as error:
 
 __all__ = [
     "CronError",
+    "DirectCallError",
     "InMemoryScheduleSource",
     "Inject",
     "InjectQDependency",

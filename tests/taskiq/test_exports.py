@@ -1,0 +1,12 @@
+"""`injectq.integrations.taskiq` re-exports exactly the adapter wheel's public names."""
+
+from __future__ import annotations
+
+import injectq.integrations.taskiq as reexport
+import injectq_taskiq
+
+
+def test_the_reexport_module_offers_every_public_name_of_the_wheel() -> None:
+    assert sorted(reexport.__all__) == sorted(injectq_taskiq.__all__)
+    for name in injectq_taskiq.__all__:
+        assert getattr(reexport, name) is getattr(injectq_taskiq, name)
