@@ -266,6 +266,7 @@ async def test_every_retry_attempt_gets_a_fresh_scope(journal: Journal) -> None:
     async def flaky(
         context: TaskContext = InjectQDependency(TaskContext),
         info: TaskInfo = InjectQDependency(TaskInfo),
+        resource: Resource = InjectQDependency(Resource),
     ) -> str:
         attempts.append((info.retry_count, context.id))
         if len(attempts) < 3:
@@ -280,7 +281,12 @@ async def test_every_retry_attempt_gets_a_fresh_scope(journal: Journal) -> None:
     await broker.shutdown()
     assert [count for count, _ in attempts] == [0, 1, 2]
     assert len({scope_id for _, scope_id in attempts}) == 3
-    assert len(journal.closed) == 0  # Resource was never asked for: nothing to finalize
+    # every attempt's scope closed, each with its own exception (not the retry's bookkeeping)
+    assert [error for _, error in journal.closed] == [
+        "ConnectionError('try again')",
+        "ConnectionError('try again')",
+        None,
+    ]
 
 
 async def test_a_sender_cannot_pass_a_value_for_an_injected_parameter(

@@ -22,7 +22,6 @@ from ._run import TaskInfo, TaskRun, current_run
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from contextvars import Token
 
     from ._hooks import TaskiqMiddleware as TaskHooks
 
@@ -44,7 +43,6 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
         self.container = container
         self.hooks = tuple(hooks)
         self._injected: dict[str, tuple[InjectedParameter, ...]] = {}
-        self._runs: dict[str, tuple[TaskRun, Token[TaskRun | None]]] = {}
 
     def injected(self, task_name: str) -> tuple[InjectedParameter, ...]:
         """The injected parameters of a task of this broker, by task name (cached)."""
@@ -96,8 +94,7 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
             run = TaskRun(self.container, scope, info)
             run.rejection = rejection
             scope.__enter__()
-            token = current_run.set(run)
-            self._runs[_run_key(message)] = (run, token)
+            run.token = current_run.set(run)
         except Exception:
             logger.exception("InjectQ could not open the scope of task %s", message.task_id)
             return message
@@ -120,20 +117,22 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
     async def on_error(
         self, message: TaskiqMessage, result: TaskiqResult[Any], exception: BaseException
     ) -> None:
-        entry = self._runs.get(_run_key(message))
-        if entry is not None:
-            await self._call_hooks("on_task_error", entry[0].info, exception)
+        run = _run_of(message)
+        if run is not None:
+            # kept here: a retry middleware may replace result.error before post_execute
+            run.error = exception
+            await self._call_hooks("on_task_error", run.info, exception)
 
     async def post_execute(self, message: TaskiqMessage, result: TaskiqResult[Any]) -> None:
-        entry = self._runs.pop(_run_key(message), None)
-        if entry is None:
+        run = _run_of(message)
+        if run is None:
             return
-        run, token = entry
         if not result.is_err:
             await self._call_hooks("after_task", run.info, result.return_value)
-        error = result.error if result.is_err else None
+        error = run.error if run.error is not None else (result.error if result.is_err else None)
         try:
-            current_run.reset(token)
+            if run.token is not None:
+                current_run.reset(run.token)
         except ValueError:  # a different context than pre_execute's: leave it be
             current_run.set(None)
         try:
@@ -169,9 +168,16 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
                 )
 
 
-def _run_key(message: TaskiqMessage) -> str:
-    # retries reuse the task id, but attempts never overlap; the label tells them apart anyway
-    return f"{message.task_id}:{message.labels.get('_retries', 0)}"
+def _run_of(message: TaskiqMessage) -> TaskRun | None:
+    """The attempt `pre_execute` opened for this message, in this (its own) context.
+
+    Looked up through the context rather than by a key made of the message's labels: a retry
+    middleware changes those labels before `post_execute` runs.
+    """
+    run = current_run.get()
+    if run is None or run.info.task_id != message.task_id:
+        return None
+    return run
 
 
 def _supplied(injected: tuple[InjectedParameter, ...], message: TaskiqMessage) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _retries(labels: dict[str, Any]) -> int:
 class TaskRun:
     """One task attempt as the adapter tracks it between `pre_execute` and `post_execute`."""
 
-    __slots__ = ("container", "info", "rejection", "scope")
+    __slots__ = ("container", "error", "info", "rejection", "scope", "token")
 
     def __init__(self, container: InjectQ, scope: Scope, info: TaskInfo) -> None:
         self.container = container
@@ -53,6 +53,9 @@ class TaskRun:
         #: why the message cannot be trusted (it supplied an injected parameter, or carried a
         #: malformed propagated value): every injection of the attempt raises it
         self.rejection: InjectQError | None = None
+        #: the task's exception, as `on_error` saw it
+        self.error: BaseException | None = None
+        self.token: Token[TaskRun | None] | None = None
 
 
 #: the task attempt running in this context (each attempt runs in its own asyncio task)
