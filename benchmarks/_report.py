@@ -169,4 +169,10 @@ def markdown_page(
             markdown_table(scenario_rows(scenario, contestants, results)),
             "",
         ]
+    parts += [
+        "Tasks run through taskiq (InjectQ's taskiq adapter against taskiq's own "
+        "`TaskiqDepends`, dishka's taskiq integration and no injection at all) are measured "
+        "in [benchmarks-taskiq.md](benchmarks-taskiq.md).",
+        "",
+    ]
     return "\n".join(parts)

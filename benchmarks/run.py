@@ -5,6 +5,7 @@ Run from the repository root:
     uv run python benchmarks/run.py            # full run (about 1-2 minutes), writes docs/
     uv run python benchmarks/run.py --quick    # smoke run (seconds), writes no files
     uv run python benchmarks/run.py --help     # filters, --docs-dir, --strict
+    uv run python benchmarks/run.py --suite taskiq   # tasks through taskiq (see _taskiq_suite)
 
 Every contestant's results are checked before it is timed; see docs/benchmarks.md.
 """
@@ -25,6 +26,7 @@ from _report import RunInfo, format_ns, markdown_page, scenario_rows, text_table
 from _svg import bar_chart
 from _timing import FULL, QUICK, TimingConfig, loop_overhead
 from contestants import CONTESTANTS, Contestant
+from taskiq_contestants import TASKIQ_CONTESTANTS
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
 PAGE_NAME = "benchmarks.md"
@@ -34,6 +36,13 @@ CHART_NAME = "benchmarks_core.svg"
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
+        "--suite",
+        choices=("core", "taskiq"),
+        default="core",
+        help="core: container resolution (default); taskiq: tasks through taskiq's "
+        "InMemoryBroker, writing docs/benchmarks-taskiq.md",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="smoke run: 3 short repeats per case; writes no docs unless --docs-dir is given",
@@ -42,7 +51,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--docs-dir",
         type=Path,
         default=None,
-        help=f"where to write {PAGE_NAME} and {CHART_NAME} "
+        help=f"where to write {PAGE_NAME} and {CHART_NAME} (--suite taskiq: benchmarks-taskiq.md) "
         "(default: docs/ for a full run of every scenario and contestant, else nowhere)",
     )
     parser.add_argument("--no-docs", action="store_true", help="write no files")
@@ -50,12 +59,15 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--contestants",
         default="",
         help="comma-separated names to run (default: all): "
-        + ", ".join(c.name for c in CONTESTANTS),
+        + ", ".join(c.name for c in CONTESTANTS)
+        + "; with --suite taskiq: "
+        + ", ".join(c.name for c in TASKIQ_CONTESTANTS),
     )
     parser.add_argument(
         "--scenarios",
         default="",
-        help="comma-separated scenario key prefixes (e.g. s1,s3_scope_async; default: all)",
+        help="comma-separated scenario key prefixes (e.g. s1,s3_scope_async; with --suite "
+        "taskiq: t1, t2; default: all)",
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit with status 1 if any contestant FAILED"
@@ -110,6 +122,10 @@ def _write_docs(
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    if args.suite == "taskiq":  # imported here: the core suite never imports taskiq
+        from _taskiq_suite import main as taskiq_main
+
+        return taskiq_main(args, DOCS_DIR)
     config: TimingConfig = QUICK if args.quick else FULL
     contestants = _select_contestants(args.contestants)
     scenarios = _select_scenarios(args.scenarios)

@@ -55,3 +55,56 @@ def test_benchmark_harness_checks_every_contestant_in_a_quick_run() -> None:
         assert scenario in completed.stdout
     assert "injectq" in completed.stdout
     assert "FAILED" not in completed.stdout
+
+
+_BROKEN_TASKIQ_CONTESTANT = """
+import sys
+
+sys.path.insert(0, "benchmarks")
+import run
+import taskiq_contestants.floor as floor
+from _taskiq_harness import TaskiqCase
+from _taskiq_model import AppState, Session, task_body
+
+
+def build(broker):
+    state, shared = AppState(), Session()
+
+    @broker.task
+    async def shared_session_task(x: int):
+        return await task_body(x, shared, shared, state)
+
+    return TaskiqCase(shared_session_task)
+
+
+floor.build = build
+sys.exit(run.main(sys.argv[1:]))
+"""
+
+
+def test_taskiq_benchmark_suite_checks_every_contestant_and_strict_fails_a_broken_one() -> None:
+    quick = ["--suite", "taskiq", "--quick", "--no-docs", "--strict"]
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/run.py", *quick],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for name in ("T1", "T2", "no injection", "injectq", "taskiq-depends", "dishka", "tasks/s"):
+        assert name in completed.stdout
+    assert "FAILED" not in completed.stdout
+
+    # a contestant whose tasks share one Session fails its check, and --strict says so
+    broken = subprocess.run(
+        [sys.executable, "-c", _BROKEN_TASKIQ_CONTESTANT, *quick, "--contestants=no injection"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert re.search(r"no injection +FAILED: check failed: .*not one per task run", broken.stdout)

@@ -354,32 +354,33 @@ class InjectQ:
         self, name: str | None, context: Mapping[Any, Any] | None, isolated: bool
     ) -> tuple[Scope, dict[Any, Any]]:
         """Check a scope's name and context values; return its parent and initial cache."""
-        if name is not None:
+        if name is not None and (type(name) is not str or not name):
             _check_scope_name(name)
         parent = self._root if isolated else (self._active.get(None) or self._root)
-        values: dict[Any, Any] = {}
-        if context:
-            values = dict(context)
-            for key, value in values.items():
+        if not context:
+            return parent, {}
+        values = dict(context)
+        declared = self._context_keys
+        undeclared: list[Any] = []
+        for key, value in values.items():
+            if value is None or (type(value) is not key and not _plain_instance(key, value)):
                 _check_context_value(key, value)
-            # a bound key is seeded as this scope's own instance (it must live in a scope);
-            # any other key is a context value, declared on first use
-            for key in values:
-                provider = self._bindings.get(key)
-                if provider is not None and provider.lifetime not in (SCOPED, name):
-                    raise BindingError(
-                        f"scope context gives {key_name(key)}, which is bound as "
-                        f"{provider.lifetime}: only scoped services and context values can "
-                        "differ from one scope to the next",
-                        path=(key_name(key),),
-                        fix=f"bind {key_name(key)} with scope='scoped', or pass it under "
-                        "another key",
-                    )
-            undeclared = [
-                key for key in values if key not in self._context_keys and key not in self._bindings
-            ]
-            if undeclared:
-                self.declare_context(*undeclared)
+            if key in declared:
+                continue
+            provider = self._bindings.get(key)
+            if provider is None:
+                undeclared.append(key)
+            elif provider.lifetime not in (SCOPED, name):
+                # a bound key is seeded as this scope's own instance: it must live in a scope
+                raise BindingError(
+                    f"scope context gives {key_name(key)}, which is bound as "
+                    f"{provider.lifetime}: only scoped services and context values can "
+                    "differ from one scope to the next",
+                    path=(key_name(key),),
+                    fix=f"bind {key_name(key)} with scope='scoped', or pass it under another key",
+                )
+        if undeclared:
+            self.declare_context(*undeclared)
         return parent, values
 
     # context that travels with handed-off work
@@ -430,6 +431,8 @@ class InjectQ:
         PropagationError (the unit of work must fail rather than run with it). Entries not
         named like propagated values are ignored.
         """
+        if not self._propagated:
+            return {}
         return import_(self._propagated, carried)
 
     @property
@@ -548,6 +551,11 @@ def _check_scope_name(name: object) -> None:
         )
 
 
+def _plain_instance(key: Any, value: Any) -> bool:
+    """True when `value` may stand for `key` (the common cases, without raising)."""
+    return not is_checkable_class(key) or isinstance(value, key)
+
+
 def _check_context_value(key: Any, value: Any) -> None:
     if value is None:
         raise BindingError(
@@ -555,7 +563,7 @@ def _check_context_value(key: Any, value: Any) -> None:
             path=(key_name(key),),
             fix="pass a real value, or leave the key out",
         )
-    if is_checkable_class(key) and not isinstance(value, key):
+    if type(value) is not key and is_checkable_class(key) and not isinstance(value, key):
         raise BindingError(
             f"the scope context value for {key_name(key)} is {value!r}, "
             f"not an instance of {key_name(key)}",

@@ -44,16 +44,23 @@ def key_name(key: object) -> str:
 
 
 def is_protocol(key: object) -> bool:
-    return (
-        isinstance(key, type) and bool(getattr(key, "_is_protocol", False)) and key is not Protocol
-    )
+    # read the class's own dict: a metaclass __getattr__ (pydantic's) makes getattr slow,
+    # and typing sets _is_protocol on every class that derives from Protocol
+    return isinstance(key, type) and bool(vars(key).get("_is_protocol")) and key is not Protocol
 
 
 def is_checkable_class(key: object) -> bool:
     """True for a plain class whose isinstance/issubclass checks are meaningful."""
-    return (
-        isinstance(key, type) and not is_protocol(key) and not isinstance(key, _SPECIAL_FORM_TYPES)
-    )
+    if not isinstance(key, type):
+        return False
+    known = _CHECKABLE.get(key)
+    if known is None:
+        known = _CHECKABLE[key] = not is_protocol(key) and not isinstance(key, _SPECIAL_FORM_TYPES)
+    return known
+
+
+# classes are few and live as long as the program: remembering the answer is safe and cheap
+_CHECKABLE: dict[type, bool] = {}
 
 
 def unwrap_optional(annotation: Any) -> tuple[Any, bool]:

@@ -122,6 +122,14 @@ class Scope:
         return f"<Scope {label} {state}, {len(self._cache)} cached>"
 
     @property
+    def needs_async_close(self) -> bool:
+        """True when an async finalizer is registered: close with `aclose` / `async with`."""
+        finalizers = self._finalizers
+        if not finalizers:
+            return False
+        return any(kind in (AGEN, ACM) for kind, _, _ in finalizers)
+
+    @property
     def closed(self) -> bool:
         """True once the scope has been closed: nothing more can be created in it."""
         return self._closed

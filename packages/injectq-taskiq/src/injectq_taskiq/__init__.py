@@ -1,9 +1,10 @@
 """InjectQ for taskiq: one scope per task attempt, injection, middleware hooks, scheduling."""
 
+from ._attempt import InjectedArgumentError
 from ._cron import CronError
 from ._dependency import DirectCallError, Inject, InjectQDependency
 from ._hooks import TaskiqMiddleware
-from ._middleware import InjectedArgumentError, InjectQTaskiqMiddleware
+from ._middleware import InjectQTaskiqMiddleware
 from ._results import TaskResult
 from ._run import TaskInfo
 from ._scheduler import SchedulerError, TaskiqScheduler, TaskResultTimeoutError

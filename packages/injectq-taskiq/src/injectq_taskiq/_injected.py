@@ -53,3 +53,20 @@ def _injected_key(default: object, annotation: object) -> Any:
             continue
         return base if key is FROM_ANNOTATION else key
     return None
+
+
+def supplied_injected(
+    injected: tuple[InjectedParameter, ...],
+    args: tuple[Any, ...] | list[Any],
+    kwargs: dict[str, Any],
+) -> list[str]:
+    """The injected parameters that `args` / `kwargs` already give a value for."""
+    if not injected or (not kwargs and not args):
+        return []
+    count = len(args)
+    return [
+        parameter.name
+        for parameter in injected
+        if parameter.name in kwargs
+        or (parameter.position is not None and parameter.position < count)
+    ]

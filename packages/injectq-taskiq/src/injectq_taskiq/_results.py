@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from taskiq import TaskiqMiddleware
 
-from ._middleware import TASK_NAME_LABEL
+#: the label under which the sender records the task's name (results carry labels)
+TASK_NAME_LABEL = "injectq_task_name"
 
 if TYPE_CHECKING:
     from taskiq import AsyncBroker, TaskiqMessage, TaskiqResult

@@ -1,14 +1,14 @@
-"""The state of one task attempt: its scope and what the middleware hooks share."""
+"""What a task attempt shares with the user's hooks and factories."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from taskiq import TaskiqMessage
 
-    from injectq import InjectQ, InjectQError, Scope
+    from injectq import Scope
 
 
 class TaskInfo:
@@ -24,11 +24,23 @@ class TaskInfo:
     def __init__(self, message: TaskiqMessage) -> None:
         self.task_id = message.task_id
         self.task_name = message.task_name
-        self.args: list[Any] = list(message.args)
-        self.kwargs: dict[str, Any] = dict(message.kwargs)
-        self.labels: dict[str, Any] = dict(message.labels)
         self.retry_count = _retries(message.labels)
         self.message = message
+
+    @property
+    def args(self) -> list[Any]:
+        """The task's positional arguments, as the task receives them."""
+        return self.message.args
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The task's keyword arguments, as the task receives them."""
+        return self.message.kwargs
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        """The message's labels."""
+        return self.message.labels
 
     def __repr__(self) -> str:
         return f"<TaskInfo {self.task_name} {self.task_id} attempt {self.retry_count + 1}>"
@@ -41,22 +53,6 @@ def _retries(labels: dict[str, Any]) -> int:
         return 0
 
 
-class TaskRun:
-    """One task attempt as the adapter tracks it between `pre_execute` and `post_execute`."""
-
-    __slots__ = ("container", "error", "info", "rejection", "scope", "token")
-
-    def __init__(self, container: InjectQ, scope: Scope, info: TaskInfo) -> None:
-        self.container = container
-        self.scope = scope
-        self.info = info
-        #: why the message cannot be trusted (it supplied an injected parameter, or carried a
-        #: malformed propagated value): every injection of the attempt raises it
-        self.rejection: InjectQError | None = None
-        #: the task's exception, as `on_error` saw it
-        self.error: BaseException | None = None
-        self.token: Token[TaskRun | None] | None = None
-
-
-#: the task attempt running in this context (each attempt runs in its own asyncio task)
-current_run: ContextVar[TaskRun | None] = ContextVar("injectq_taskiq_run", default=None)
+#: the message a worker is about to run, handed from `pre_execute` to the task's wrapper
+#: (both run in the message's own context; the wrapper takes it and clears it)
+received: ContextVar[TaskiqMessage | None] = ContextVar("injectq_taskiq_message", default=None)

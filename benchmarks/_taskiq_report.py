@@ -1,0 +1,177 @@
+"""The taskiq suite's rows, printed tables, goal lines and Markdown page.
+
+Throughput is what a worker is judged by, so this suite reports tasks per second and its
+ratios are of throughput: *of floor* is a contestant's tasks/s divided by the no-injection
+floor's (1.00 = as fast as no injection), *of best peer* divided by the fastest peer's
+(above 1.00 = ahead of every peer).
+"""
+
+from dataclasses import dataclass
+
+from _harness import Failed, Results, Timed, Unavailable
+from _report import RunInfo
+from _taskiq_harness import BATCH, TaskiqScenario
+from contestants import Contestant
+from taskiq_contestants import FLOOR
+
+REGENERATE = "uv run python benchmarks/run.py --suite taskiq"
+HEADERS = ("contestant", "tasks/s", "us/task", "of floor", "of best peer", "notes")
+GOAL_OF_FLOOR = 0.90
+"""InjectQ's goal: at least this share of the floor's tasks/s, and ahead of every peer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    contestant: str
+    tasks_per_s: float | None
+    cells: tuple[str, str, str, str, str, str]
+
+
+def _per_s(results: Results, scenario: TaskiqScenario, name: str) -> float | None:
+    outcome = results.get((scenario.key, name))
+    return 1e9 / outcome.ns_per_op if isinstance(outcome, Timed) else None
+
+
+def _fraction(value: float, base: float | None) -> str:
+    return "-" if base is None else f"{value / base:.2f}"
+
+
+def scenario_rows(
+    scenario: TaskiqScenario, contestants: tuple[Contestant, ...], results: Results
+) -> list[Row]:
+    floor = _per_s(results, scenario, FLOOR)
+    peers = [rate for c in contestants if c.is_peer and (rate := _per_s(results, scenario, c.name))]
+    best_peer = max(peers) if peers else None
+    rows: list[Row] = []
+    for contestant in contestants:
+        name = contestant.name
+        outcome = results.get((scenario.key, name))
+        if isinstance(outcome, Timed):
+            rate = 1e9 / outcome.ns_per_op
+            cells = (
+                name,
+                f"{rate:,.0f}",
+                f"{outcome.ns_per_op / 1000:,.1f}",
+                _fraction(rate, floor),
+                _fraction(rate, best_peer),
+                outcome.note,
+            )
+            rows.append(Row(name, rate, cells))
+        elif isinstance(outcome, Unavailable):
+            rows.append(Row(name, None, (name, "n/a", "-", "-", "-", outcome.reason)))
+        elif isinstance(outcome, Failed):
+            rows.append(Row(name, None, (name, "FAILED", "-", "-", "-", outcome.reason)))
+    return rows
+
+
+def goal_line(
+    scenario: TaskiqScenario, contestants: tuple[Contestant, ...], results: Results
+) -> str | None:
+    """Whether InjectQ met its goal in this scenario; None when it or the floor was not timed."""
+    injectq = _per_s(results, scenario, "injectq")
+    floor = _per_s(results, scenario, FLOOR)
+    if injectq is None or floor is None:
+        return None
+    share = injectq / floor
+    behind = [
+        f"{c.name} ({injectq / rate:.2f} of its tasks/s)"
+        for c in contestants
+        if c.is_peer and (rate := _per_s(results, scenario, c.name)) and rate >= injectq
+    ]
+    met = share >= GOAL_OF_FLOOR and not behind
+    text = (
+        f"goal (injectq at least {GOAL_OF_FLOOR:.2f} of the floor and ahead of every peer): "
+        f"{'met' if met else 'NOT met'}; injectq runs {share:.2f} of the floor's tasks/s"
+    )
+    return text + (f", behind {', '.join(behind)}" if behind else "")
+
+
+def text_table(rows: list[Row]) -> str:
+    """An aligned plain-text table; numbers right-aligned."""
+    table = [HEADERS, *(row.cells for row in rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS) - 1)]
+    lines: list[str] = []
+    for index, line in enumerate(table):
+        first = line[0].ljust(widths[0])
+        numbers = "  ".join(cell.rjust(widths[i + 1]) for i, cell in enumerate(line[1:5]))
+        lines.append(f"  {first}  {numbers}  {line[5]}".rstrip())
+        if index == 0:
+            lines.append("  " + "-" * (sum(widths) + 2 * len(widths) + len(HEADERS[5])))
+    return "\n".join(lines)
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = [
+        "| contestant | tasks/s | µs/task | of floor | of best peer | notes |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        name, *numbers, notes = row.cells
+        shown = f"**{name}**" if name == "injectq" else name
+        lines.append("| " + " | ".join((shown, *numbers, notes.replace("|", "\\|"))) + " |")
+    return "\n".join(lines)
+
+
+def markdown_page(
+    info: RunInfo,
+    scenarios: tuple[TaskiqScenario, ...],
+    contestants: tuple[Contestant, ...],
+    results: Results,
+) -> str:
+    versions = ", ".join(f"{name} {version}" for name, version in info.versions)
+    peers = ", ".join(c.name for c in contestants if c.is_peer)
+    parts = [
+        "# Benchmarks: taskiq tasks",
+        "",
+        f"This page is generated by `benchmarks/run.py --suite taskiq`; do not edit it by hand. "
+        f"Regenerate it with `{REGENERATE}`. The core-resolution benchmarks are in "
+        "[benchmarks.md](benchmarks.md).",
+        "",
+        f"- Made on {info.date} ({info.mode} run) with Python {info.python} "
+        f"on {info.platform}, {info.cpus} CPUs.",
+        f"- Versions: {versions}.",
+        "- What a task does: it takes `x: int`, is given a scoped `Session` twice and the "
+        "`AppState` singleton once, awaits `asyncio.sleep(0)` (standing in for its I/O, so "
+        "that the worker switches between tasks), and returns `(x, session serial, session "
+        "serial again, state serial)`. The task functions have no return annotation, so "
+        "taskiq does not parse results. Each contestant declares this with its own "
+        "idiomatic API (see the notes); *no injection* builds the `Session` inside the task "
+        "and reads the singleton from a closure, the cheapest correct way and the floor.",
+        f"- One operation is a batch of {BATCH} tasks, end to end through a fresh "
+        f"`InMemoryBroker(max_stored_results={BATCH})` per contestant: "
+        f"`await task.kiq(i)` for each, `await broker.wait_all()`, then "
+        "`await handle.wait_result(...)` for each. So sending, the worker side (message "
+        "parsing, argument casting, middleware, dependency resolution, the task, storing the "
+        "result) and reading results are all measured; *µs/task* is the batch's time over "
+        f"{BATCH}, *tasks/s* its inverse. The broker runs in the same process and event "
+        "loop, so this is the per-task cost on one core, not a worker's network throughput.",
+        "- Checks, before timing (two batches): every task returns its own argument; both "
+        "`Session` parameters of a task are one object; no two task runs share a `Session` "
+        f"(all {2 * BATCH} distinct, with {BATCH} in flight at once in T1); every task of "
+        "both batches gets the same `AppState`. Objects are told apart by serial numbers "
+        "given when they are built.",
+        f"- Timing: the median of {info.repeats} repeats of a loop of batches calibrated to "
+        f"last about {info.target_ms:g} ms, interleaved across contestants (round 1 of each, "
+        "then round 2, ...); a repeat during which the process got less than 90% of a CPU is "
+        "run once more and the less disturbed one kept; a full garbage collection runs "
+        "before each repeat, as in the core suite.",
+        f"- *of floor* is a contestant's tasks/s divided by the floor's (1.00 = no cost over "
+        f"no injection); *of best peer* divided by the fastest peer's ({peers}), so above "
+        f"1.00 means ahead of every peer. InjectQ's goal is at least {GOAL_OF_FLOOR:.2f} of "
+        "the floor and ahead of both peers. Absolute numbers move with the machine's load; "
+        "compare the ratios within one table.",
+        "",
+    ]
+    for scenario in scenarios:
+        parts += [
+            f"## {scenario.title}",
+            "",
+            scenario.description[0].upper() + scenario.description[1:] + ".",
+            "",
+            markdown_table(scenario_rows(scenario, contestants, results)),
+            "",
+        ]
+        goal = goal_line(scenario, contestants, results)
+        if goal is not None:
+            parts += [goal[0].upper() + goal[1:] + ".", ""]
+    return "\n".join(parts)
