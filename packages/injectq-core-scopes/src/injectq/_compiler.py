@@ -21,9 +21,7 @@ from ._scope import (
     GEN,
     Scope,
     aenter_context_manager,
-    aenter_generator,
     enter_context_manager,
-    enter_generator,
 )
 
 if TYPE_CHECKING:
@@ -32,8 +30,6 @@ if TYPE_CHECKING:
 Resolver = Callable[[Scope], Any]
 
 _ENTER = {
-    Kind.GENERATOR: ("_enter_generator", False),
-    Kind.ASYNC_GENERATOR: ("_aenter_generator", True),
     Kind.CONTEXT_MANAGER: ("_enter_context_manager", False),
     Kind.ASYNC_CONTEXT_MANAGER: ("_aenter_context_manager", True),
 }
@@ -269,9 +265,7 @@ class Compiler:
             "_wait_for": _wait_for,
             "_wake": _wake,
             "_fail": _fail,
-            "_enter_generator": enter_generator,
             "_no_yield": _no_yield,
-            "_aenter_generator": aenter_generator,
             "_enter_context_manager": enter_context_manager,
             "_aenter_context_manager": aenter_context_manager,
             **writer.constants,

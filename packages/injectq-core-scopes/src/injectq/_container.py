@@ -65,9 +65,7 @@ class InjectQ:
         self._propagated: dict[Any, Propagated] = {}
         self._active: ContextVar[Scope | None] = ContextVar(f"injectq_scope_{id(self):x}")
         self._lock = threading.RLock()
-        runtime = ScopeRuntime(
-            self._active, self._lock, self._resolve_in, self._aresolve_in, self._open_scope
-        )
+        runtime = ScopeRuntime(self._active, self._resolve_in, self._aresolve_in, self._open_scope)
         self._runtime = runtime
         #: the singletons, held by the container's own (root) scope
         self._singletons: dict[Any, Any] = {}

@@ -7,16 +7,13 @@ from _thread import RLock as _RLock
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, overload
 
-from ._errors import BindingError, FinalizationError, ScopeError
+from ._errors import FinalizationError, ScopeError
 from ._providers import MISSING
 
 if TYPE_CHECKING:
-    import threading
     from collections.abc import (
-        AsyncGenerator,
         Awaitable,
         Callable,
-        Generator,
         Iterable,
         Mapping,
     )
@@ -31,12 +28,11 @@ class ScopeRuntime:
     """What a scope needs from its container: the active-scope variable, the container's own
     (root) scope, resolvers, and the checks of a scope's name and context values."""
 
-    __slots__ = ("active", "aresolve", "lock", "open", "resolve", "root")
+    __slots__ = ("active", "aresolve", "open", "resolve", "root")
 
     def __init__(
         self,
         active: ContextVar[Scope | None],
-        lock: threading.RLock,
         resolve: Callable[[Scope, Any], Any],
         aresolve: Callable[[Scope, Any], Awaitable[Any]],
         open_scope: Callable[
@@ -44,7 +40,6 @@ class ScopeRuntime:
         ],
     ) -> None:
         self.active = active
-        self.lock = lock
         self.resolve = resolve
         self.aresolve = aresolve
         self.open = open_scope
@@ -304,13 +299,6 @@ class Scope:
         """The keys this scope holds values for."""
         return list(self._cache)
 
-    def pending(self) -> dict[Any, Any]:
-        """Async creations under way in this scope, by key."""
-        pending = self._pending
-        if pending is None:
-            pending = self._pending = {}
-        return pending
-
     def _finalize_prepare(self) -> list[tuple[int, Any, str]]:
         finalizers = self._finalizers or []
         self._finalizers = None
@@ -394,28 +382,6 @@ async def _aexit_context_manager(
         await cm.__aexit__(None, None, None)
     else:
         await cm.__aexit__(type(exc), exc, exc.__traceback__)
-
-
-def enter_generator(scope: Scope, gen: Generator[T, None, None], owner: str) -> T:
-    if scope.closed:
-        scope.ensure_open(owner)
-    value = next(gen)
-    scope.register(GEN, gen, owner)
-    return value
-
-
-async def aenter_generator(scope: Scope, gen: AsyncGenerator[T, None], owner: str) -> T:
-    if scope.closed:
-        scope.ensure_open(owner)
-    value = await anext(gen, MISSING)
-    if value is MISSING:
-        raise BindingError(
-            f"the async generator factory of {owner} returned without yielding a value",
-            path=(owner,),
-            fix="yield the instance exactly once (code after the yield is its finalizer)",
-        )
-    scope.register(AGEN, gen, owner)
-    return value
 
 
 def enter_context_manager(scope: Scope, cm: AbstractContextManager[T], owner: str) -> T:
