@@ -255,8 +255,9 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
                 await attempt.ahook("on_task_error", info, raised)
             raise
         finally:
+            # the common case closes without making a coroutine (this runs for every task)
             if scope.needs_async_close:
-                await _close(attempt, scope, info, error)
+                await _close_async(attempt, scope, info, error)
             else:
                 _close_now(attempt, scope, info, error)
 
@@ -274,12 +275,9 @@ def _close_now(attempt: Attempt, scope: Scope, info: TaskInfo, error: BaseExcept
         attempt.failed_finalizers(failure, info)
 
 
-async def _close(
+async def _close_async(
     attempt: Attempt, scope: Scope, info: TaskInfo, error: BaseException | None
 ) -> None:
-    if not scope.needs_async_close:
-        _close_now(attempt, scope, info, error)
-        return
     try:
         await scope.__aexit__(
             type(error) if error is not None else None,
@@ -288,6 +286,16 @@ async def _close(
         )
     except FinalizationError as failure:
         attempt.failed_finalizers(failure, info)
+
+
+async def _close(
+    attempt: Attempt, scope: Scope, info: TaskInfo, error: BaseException | None
+) -> None:
+    """Close `scope`, awaiting only when an async finalizer is registered."""
+    if scope.needs_async_close:
+        await _close_async(attempt, scope, info, error)
+    else:
+        _close_now(attempt, scope, info, error)
 
 
 def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:

@@ -10,9 +10,9 @@ from typing import Annotated, Any, Final
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
 
-#: the attribute marking a taskiq Dependency object as one of InjectQ's
+#: the attribute holding the key on InjectQ's parameter markers (InjectQDependency's default)
 MARK: Final = "__injectq_key__"
-#: the key of a dependency that takes its key from the parameter's annotation
+#: the key of a marker that takes its key from the parameter's annotation
 FROM_ANNOTATION: Final = object()
 
 
