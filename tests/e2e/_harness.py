@@ -13,6 +13,7 @@ import importlib.util
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -145,6 +146,23 @@ class Worker:
         return self
 
 
+class Api:
+    """A uvicorn process; `url` is known once `wait_started()` returned."""
+
+    def __init__(self, process: ManagedProcess) -> None:
+        self.process = process
+        self.url = ""
+
+    def wait_started(self, timeout: float = START_TIMEOUT) -> Api:
+        """Wait until uvicorn has run the app's startup and accepts connections."""
+        found = self.process.wait_for_output(r"Uvicorn running on (http://[\d.]+):(\d+)", timeout)
+        host, port = found[1].removeprefix("http://"), int(found[2])
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+        self.url = f"{found[1]}:{port}"
+        return self
+
+
 def process_env(redis_url: str | None, namespace: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -179,11 +197,13 @@ class ProcessStarter:
         self.started.append(process)
         return process
 
-    def start_worker(self, redis_url: str, namespace: str, *, workers: int = 1) -> Worker:
-        """`taskiq worker tests.e2e.worker_app:broker` (call `wait_started()` on the result)."""
+    def start_worker(
+        self, redis_url: str, namespace: str, *, workers: int = 1, app: str = APP_MODULE
+    ) -> Worker:
+        """`taskiq worker <app>:broker` (call `wait_started()` on the result)."""
         command = taskiq_command(
             "worker",
-            f"{APP_MODULE}:broker",
+            f"{app}:broker",
             "--workers", str(workers),
             "--max-async-tasks", "50",
             "--shutdown-timeout", "5",
@@ -202,6 +222,17 @@ class ProcessStarter:
             "--log-level", "INFO",
         )  # fmt: skip
         return self.start(f"scheduler[{namespace}]", command, process_env(redis_url, namespace))
+
+    def start_api(self, app: str, redis_url: str, namespace: str) -> Api:
+        """`python -m uvicorn <app>` on a port the OS picks (call `wait_started()` on it)."""
+        command = [
+            sys.executable, "-m", "uvicorn", app,
+            "--host", "127.0.0.1",
+            "--port", "0",  # no race for a free port: uvicorn binds one and prints it
+            "--timeout-graceful-shutdown", "5",
+            "--log-level", "info",
+        ]  # fmt: skip
+        return Api(self.start(f"api[{namespace}]", command, process_env(redis_url, namespace)))
 
     def close(self) -> None:
         """SIGINT to whatever still runs (all at once), then kill what outlives STOP_TIMEOUT."""
