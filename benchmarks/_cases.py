@@ -1,8 +1,10 @@
-"""What a contestant hands the harness for one scenario, and the list of scenarios."""
+"""The core suite's scenarios, and what a contestant hands back for one of them."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
+
+from _suite import NotAvailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,13 +21,6 @@ class AsyncCase:
 
     run: Callable[[], Awaitable[object]]
     note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class NotAvailable:
-    """The contestant has no way to do the scenario; ``reason`` is one line."""
-
-    reason: str
 
 
 Case: TypeAlias = SyncCase | AsyncCase | NotAvailable

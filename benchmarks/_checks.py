@@ -1,6 +1,6 @@
 """Identity rules each contestant's results must satisfy before it is timed.
 
-The harness calls a case twice and hands both results to the check of its scenario. A rule
+The runner calls a case twice and hands both results to the check of its scenario. A rule
 that does not hold raises ``CheckError`` with a one-line reason.
 """
 
@@ -8,15 +8,7 @@ from collections.abc import Callable
 
 from _cases import CheckKind
 from _model import A, AppState, B, C, D, Service, Session, Settings
-
-
-class CheckError(Exception):
-    """A contestant's result breaks a rule of the scenario."""
-
-
-def _expect(condition: bool, reason: str) -> None:
-    if not condition:
-        raise CheckError(reason)
+from _suite import expect
 
 
 def _type_name(value: object) -> str:
@@ -24,40 +16,40 @@ def _type_name(value: object) -> str:
 
 
 def check_singleton(first: object, second: object) -> None:
-    _expect(isinstance(first, Settings), f"got a {_type_name(first)}, not a Settings")
-    _expect(first is second, "two gets returned two different objects")
+    expect(isinstance(first, Settings), f"got a {_type_name(first)}, not a Settings")
+    expect(first is second, "two gets returned two different objects")
 
 
 def _check_one_chain(a: object) -> A:
-    _expect(isinstance(a, A), f"got a {_type_name(a)}, not an A")
+    expect(isinstance(a, A), f"got a {_type_name(a)}, not an A")
     assert isinstance(a, A)
-    _expect(isinstance(a.b, B) and isinstance(a.c, C), "A was not given a B and a C")
-    _expect(isinstance(a.b.d, D) and isinstance(a.c.d, D), "B or C was not given a D")
-    _expect(a.b.d is not a.c.d, "B and C share one D (D was not transient)")
+    expect(isinstance(a.b, B) and isinstance(a.c, C), "A was not given a B and a C")
+    expect(isinstance(a.b.d, D) and isinstance(a.c.d, D), "B or C was not given a D")
+    expect(a.b.d is not a.c.d, "B and C share one D (D was not transient)")
     return a
 
 
 def check_chain(first: object, second: object) -> None:
     a1 = _check_one_chain(first)
     a2 = _check_one_chain(second)
-    _expect(a1 is not a2, "two gets returned the same A (A was not transient)")
-    _expect(a1.b is not a2.b and a1.c is not a2.c, "B or C reused across gets")
-    _expect(a1.b.d is not a2.b.d, "D reused across gets")
+    expect(a1 is not a2, "two gets returned the same A (A was not transient)")
+    expect(a1.b is not a2.b and a1.c is not a2.c, "B or C reused across gets")
+    expect(a1.b.d is not a2.b.d, "D reused across gets")
 
 
 def _unpack_scope(result: object) -> tuple[Session, Service]:
-    _expect(
+    expect(
         isinstance(result, tuple) and len(result) == 2,
         f"a scope case must return (session, service), got {_type_name(result)}",
     )
     assert isinstance(result, tuple)
     session, service = result
-    _expect(isinstance(session, Session), f"got a {_type_name(session)}, not a Session")
-    _expect(isinstance(service, Service), f"got a {_type_name(service)}, not a Service")
+    expect(isinstance(session, Session), f"got a {_type_name(session)}, not a Session")
+    expect(isinstance(service, Service), f"got a {_type_name(service)}, not a Service")
     assert isinstance(session, Session)
     assert isinstance(service, Service)
-    _expect(isinstance(service.state, AppState), "Service was not given an AppState")
-    _expect(
+    expect(isinstance(service.state, AppState), "Service was not given an AppState")
+    expect(
         service.session is session,
         "the Service got another Session than the one resolved in the same scope",
     )
@@ -67,20 +59,20 @@ def _unpack_scope(result: object) -> tuple[Session, Service]:
 def check_scope(first: object, second: object) -> None:
     session1, service1 = _unpack_scope(first)
     session2, service2 = _unpack_scope(second)
-    _expect(session1 is not session2, "two scopes shared one Session (not scoped)")
-    _expect(service1 is not service2, "two scopes shared one Service (not transient)")
-    _expect(service1.state is service2.state, "the AppState singleton differs between scopes")
+    expect(session1 is not session2, "two scopes shared one Session (not scoped)")
+    expect(service1 is not service2, "two scopes shared one Service (not transient)")
+    expect(service1.state is service2.state, "the AppState singleton differs between scopes")
 
 
 def check_finalizer(first: object, second: object) -> None:
     check_scope(first, second)
     for result in (first, second):
         session, service = _unpack_scope(result)
-        _expect(
+        expect(
             service.closed_at_init == 0,
             "the Session was finalized before the Service that uses it was built",
         )
-        _expect(
+        expect(
             session.closed == 1,
             f"the finalizer ran {session.closed} times by scope close, expected exactly once",
         )

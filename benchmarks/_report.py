@@ -1,178 +1,92 @@
-"""Turns results into rows with ratios, printed tables and the Markdown page."""
-
-from dataclasses import dataclass
+"""The core suite's report: ns per operation against hand-written code, page and bar chart."""
 
 from _cases import Scenario
-from _harness import Failed, Results, Timed, Unavailable
-from contestants import Contestant
+from _page import Section, markdown_page, run_bullets, timing_bullet
+from _suite import Contestant, Results, RunInfo
+from _svg import bar_chart
+from _tables import Row, format_ns, outcome_rows, ratio, text_table, timed_ns
 
-REGENERATE = "uv run python benchmarks/run.py"
+PAGE_NAME = "benchmarks.md"
+CHART_NAME = "benchmarks_core.svg"
 HEADERS = ("contestant", "ns/op", "vs manual", "vs fastest peer", "notes")
+MANUAL = "manual"
+
+_METHOD = [
+    "Method: each contestant is set up with its own idiomatic API, and its results are "
+    "checked against the scenario's identity rules before it is timed.",
+]
+_AFTER_TIMING = [
+    "Checks (two runs of each case): S1 returns the same Settings twice; S2 returns a new "
+    "A each time whose B and C hold two different D objects; S3 the Service holds the "
+    "Session resolved in the same scope, the AppState singleton is shared across scopes "
+    "and the Session is not; S4 as S3, and the Session's finalizer ran exactly once per "
+    "scope, after the Service was built.",
+    "*vs manual* divides by the hand-written code's time; *vs fastest peer* divides by "
+    "the fastest of the peer libraries (dishka, wireup, that-depends, rodi, "
+    "dependency-injector) in that scenario. Absolute numbers move with the machine's "
+    "load; the ratios within one table are the thing to compare.",
+    "Each peer runs with its defaults (for example dishka's thread-safe root lock); "
+    "*n/a* means the library has no way to do the scenario, *FAILED* that its results "
+    "broke a check (or it raised), so it was not timed.",
+]
+_FOOTER = (
+    "Injection through frameworks is measured on pages of its own: tasks through "
+    "taskiq in [benchmarks-taskiq.md](benchmarks-taskiq.md), requests through FastAPI in "
+    "[benchmarks-fastapi.md](benchmarks-fastapi.md)."
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    contestant: str
-    ns_per_op: float | None
-    ns_text: str
-    vs_manual: str
-    vs_fastest_peer: str
-    notes: str
+class LatencyReport:
+    def timed_text(self, ns_per_op: float) -> str:
+        return f"{ns_per_op:>12,.1f} ns/op"
 
-    def cells(self) -> tuple[str, str, str, str, str]:
-        return (self.contestant, self.ns_text, self.vs_manual, self.vs_fastest_peer, self.notes)
-
-
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    """How the numbers were made; printed above the tables."""
-
-    date: str
-    python: str
-    platform: str
-    cpus: int
-    mode: str
-    repeats: int
-    target_ms: float
-    loop_overhead_sync_ns: float
-    loop_overhead_async_ns: float
-    versions: tuple[tuple[str, str], ...]
-
-
-def format_ns(ns: float) -> str:
-    return f"{ns:,.1f}" if ns < 100 else f"{ns:,.0f}"
-
-
-def _ratio(ns: float, base: float | None) -> str:
-    return "-" if base is None else f"{ns / base:.2f}x"
-
-
-def _timed_ns(results: Results, scenario: Scenario, contestant: Contestant) -> float | None:
-    outcome = results.get((scenario.key, contestant.name))
-    return outcome.ns_per_op if isinstance(outcome, Timed) else None
-
-
-def scenario_rows(
-    scenario: Scenario, contestants: tuple[Contestant, ...], results: Results
-) -> list[Row]:
-    manual = next(
-        (_timed_ns(results, scenario, c) for c in contestants if c.name == "manual"), None
-    )
-    peer_times = [
-        ns for c in contestants if c.is_peer and (ns := _timed_ns(results, scenario, c)) is not None
-    ]
-    fastest_peer = min(peer_times) if peer_times else None
-    rows: list[Row] = []
-    for contestant in contestants:
-        outcome = results.get((scenario.key, contestant.name))
-        if isinstance(outcome, Timed):
-            ns = outcome.ns_per_op
-            rows.append(
-                Row(
-                    contestant.name,
-                    ns,
-                    format_ns(ns),
-                    _ratio(ns, manual),
-                    _ratio(ns, fastest_peer),
-                    outcome.note,
-                )
-            )
-        elif isinstance(outcome, Unavailable):
-            rows.append(Row(contestant.name, None, "n/a", "-", "-", outcome.reason))
-        elif isinstance(outcome, Failed):
-            rows.append(Row(contestant.name, None, "FAILED", "-", "-", outcome.reason))
-    return rows
-
-
-def text_table(rows: list[Row]) -> str:
-    """An aligned plain-text table; numbers right-aligned."""
-    table = [HEADERS, *(row.cells() for row in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS) - 1)]
-    lines: list[str] = []
-    for index, line in enumerate(table):
-        first = line[0].ljust(widths[0])
-        numbers = "  ".join(cell.rjust(widths[i + 1]) for i, cell in enumerate(line[1:4]))
-        lines.append(f"  {first}  {numbers}  {line[4]}".rstrip())
-        if index == 0:
-            lines.append("  " + "-" * (sum(widths) + 2 * len(widths) + len(HEADERS[4])))
-    return "\n".join(lines)
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|") if text else ""
-
-
-def markdown_table(rows: list[Row]) -> str:
-    lines = [
-        "| " + " | ".join(HEADERS) + " |",
-        "|---|---:|---:|---:|---|",
-    ]
-    for row in rows:
-        contestant, ns, vs_manual, vs_peer, notes = row.cells()
-        name = f"**{contestant}**" if contestant == "injectq" else contestant
-        cells = (name, ns, vs_manual, vs_peer, _md_cell(notes))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def markdown_page(
-    info: RunInfo,
-    scenarios: tuple[Scenario, ...],
-    contestants: tuple[Contestant, ...],
-    results: Results,
-    chart_name: str,
-) -> str:
-    versions = ", ".join(f"{name} {version}" for name, version in info.versions)
-    parts = [
-        "# Benchmarks: core resolution",
-        "",
-        f"This page is generated by `benchmarks/run.py`; do not edit it by hand. "
-        f"Regenerate it with `{REGENERATE}`.",
-        "",
-        f"- Made on {info.date} ({info.mode} run) with Python {info.python} "
-        f"on {info.platform}, {info.cpus} CPUs.",
-        f"- Versions: {versions}.",
-        "- Method: each contestant is set up with its own idiomatic API, and its results are "
-        "checked against the scenario's identity rules before it is timed.",
-        f"- Timing: the median of {info.repeats} repeats of a loop calibrated to last about "
-        f"{info.target_ms:g} ms, read with `time.perf_counter_ns`. The repeats of a scenario are "
-        "interleaved across contestants (round 1 of each, then round 2, ...) so that load from "
-        "other processes hits all of them alike; a repeat during which the process got less "
-        "than 90% of a CPU is run once more and the less disturbed one kept. The garbage "
-        "collector stays on and runs a full collection before each repeat. Async scenarios "
-        "are awaited in a loop inside one task on the default asyncio event loop.",
-        f"- The numbers include the loop's own cost: calling an empty function "
-        f"{format_ns(info.loop_overhead_sync_ns)} ns, awaiting an empty coroutine "
-        f"{format_ns(info.loop_overhead_async_ns)} ns.",
-        "- Checks (two runs of each case): S1 returns the same Settings twice; S2 returns a new "
-        "A each time whose B and C hold two different D objects; S3 the Service holds the "
-        "Session resolved in the same scope, the AppState singleton is shared across scopes "
-        "and the Session is not; S4 as S3, and the Session's finalizer ran exactly once per "
-        "scope, after the Service was built.",
-        "- *vs manual* divides by the hand-written code's time; *vs fastest peer* divides by "
-        "the fastest of the peer libraries (dishka, wireup, that-depends, rodi, "
-        "dependency-injector) in that scenario. Absolute numbers move with the machine's "
-        "load; the ratios within one table are the thing to compare.",
-        "- Each peer runs with its defaults (for example dishka's thread-safe root lock); "
-        "*n/a* means the library has no way to do the scenario, *FAILED* that its results "
-        "broke a check (or it raised), so it was not timed.",
-        "",
-        f"![ns per operation, per scenario]({chart_name})",
-        "",
-    ]
-    for scenario in scenarios:
-        parts += [
-            f"## {scenario.title}",
-            "",
-            scenario.description[0].upper() + scenario.description[1:] + ".",
-            "",
-            markdown_table(scenario_rows(scenario, contestants, results)),
-            "",
+    def rows(
+        self, scenario: Scenario, contestants: tuple[Contestant, ...], results: Results
+    ) -> list[Row]:
+        manual = timed_ns(results, scenario.key, MANUAL)
+        peers = [
+            ns for c in contestants if c.is_peer and (ns := timed_ns(results, scenario.key, c.name))
         ]
-    parts += [
-        "Tasks run through taskiq (InjectQ's taskiq adapter against taskiq's own "
-        "`TaskiqDepends`, dishka's taskiq integration and no injection at all) are measured "
-        "in [benchmarks-taskiq.md](benchmarks-taskiq.md).",
-        "",
-    ]
-    return "\n".join(parts)
+        fastest_peer = min(peers) if peers else None
+
+        def numbers(ns: float) -> tuple[str, ...]:
+            return (format_ns(ns), ratio(ns, manual, "x"), ratio(ns, fastest_peer, "x"))
+
+        return outcome_rows(scenario.key, contestants, results, numbers, columns=3)
+
+    def scenario_text(
+        self, scenario: Scenario, contestants: tuple[Contestant, ...], results: Results
+    ) -> str:
+        return text_table(HEADERS, self.rows(scenario, contestants, results))
+
+    def pages(
+        self,
+        info: RunInfo,
+        scenarios: tuple[Scenario, ...],
+        contestants: tuple[Contestant, ...],
+        results: Results,
+    ) -> dict[str, str]:
+        timing = timing_bullet(info, "a loop") + (
+            " Async scenarios are awaited in a loop inside one task on the default asyncio "
+            "event loop."
+        )
+        bullets = [*run_bullets(info), *_METHOD, timing]
+        if info.loop_overhead_ns is not None:
+            sync_ns, async_ns = info.loop_overhead_ns
+            bullets.append(
+                f"The numbers include the loop's own cost: calling an empty function "
+                f"{format_ns(sync_ns)} ns, awaiting an empty coroutine {format_ns(async_ns)} ns."
+            )
+        rows = {s.key: self.rows(s, contestants, results) for s in scenarios}
+        page = markdown_page(
+            heading="Benchmarks: core resolution",
+            suite="core",
+            see_also="",
+            bullets=[*bullets, *_AFTER_TIMING],
+            sections=[Section(s.title, s.description, HEADERS, rows[s.key]) for s in scenarios],
+            figure=f"![ns per operation, per scenario]({CHART_NAME})",
+            footer=_FOOTER,
+        )
+        subtitle = f"Python {info.python}, {info.platform}, {info.date}; median of {info.repeats}"
+        chart = bar_chart([(s.title, rows[s.key]) for s in scenarios], subtitle)
+        return {PAGE_NAME: page, CHART_NAME: chart}

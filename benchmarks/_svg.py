@@ -6,7 +6,7 @@ written as text in place of a bar.
 
 from html import escape
 
-from _report import Row, format_ns
+from _tables import Row, format_ns
 
 WIDTH = 860
 LABEL_WIDTH = 170
@@ -46,7 +46,7 @@ def _panel(title: str, rows: list[Row], top: int) -> tuple[list[str], int]:
             reason = row.notes if len(row.notes) <= 90 else row.notes[:87] + "..."
             parts.append(
                 f'<text x="{x0 + 4}" y="{text_y}" class="missing">'
-                f"{escape(row.ns_text)}: {escape(reason)}</text>"
+                f"{escape(row.cells[1])}: {escape(reason)}</text>"  # n/a or FAILED
             )
         else:
             width = max(1.0, BAR_AREA * row.ns_per_op / largest)
@@ -58,7 +58,7 @@ def _panel(title: str, rows: list[Row], top: int) -> tuple[list[str], int]:
             )
             parts.append(
                 f'<text x="{x0 + width + 6:.1f}" y="{text_y}" class="value">'
-                f"{format_ns(row.ns_per_op)} ns ({escape(row.vs_manual)} manual)</text>"
+                f"{format_ns(row.ns_per_op)} ns ({escape(row.cells[2])} manual)</text>"  # vs manual
             )
         y += BAR_HEIGHT + BAR_GAP
     return parts, y + PANEL_GAP

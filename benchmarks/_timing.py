@@ -59,11 +59,18 @@ def async_loop(run: Callable[[], Awaitable[object]], runner: asyncio.Runner) -> 
     return loop
 
 
+CALIBRATION_TRIES = 3
+
+
 def calibrate(loop: Loop, target_ns: int) -> int:
-    """Grow ``n`` until a loop lasts a tenth of the target, then scale it to the target."""
+    """Grow ``n`` until a loop lasts a tenth of the target, then scale it to the target.
+
+    Each step keeps the fastest of a few loops, so that one loop that lost the CPU to another
+    process (or paid a one-off cost) does not make ``n`` far too small.
+    """
     n = 1
     while True:
-        elapsed = loop(n)
+        elapsed = min(loop(n) for _ in range(CALIBRATION_TRIES))
         if elapsed * 10 >= target_ns or n >= 1 << 30:
             return max(1, round(n * target_ns / max(elapsed, 1)))
         n *= 4 if elapsed * 100 < target_ns else 2

@@ -1,17 +1,21 @@
-"""Core-resolution benchmarks: injectq against peer DI libraries and hand-written code.
+"""Benchmarks: injectq against peer DI libraries, hand-written code and framework built-ins.
 
 Run from the repository root:
 
-    uv run python benchmarks/run.py            # full run (about 1-2 minutes), writes docs/
-    uv run python benchmarks/run.py --quick    # smoke run (seconds), writes no files
-    uv run python benchmarks/run.py --help     # filters, --docs-dir, --strict
-    uv run python benchmarks/run.py --suite taskiq   # tasks through taskiq (see _taskiq_suite)
+    uv run python benchmarks/run.py                   # core resolution (about 1-2 minutes)
+    uv run python benchmarks/run.py --suite taskiq    # tasks through taskiq (under a minute)
+    uv run python benchmarks/run.py --suite fastapi   # requests through FastAPI (under a minute)
+    uv run python benchmarks/run.py --quick           # smoke run (seconds), writes no files
+    uv run python benchmarks/run.py --help            # filters, --docs-dir, --strict
 
-Every contestant's results are checked before it is timed; see docs/benchmarks.md.
+A complete full run writes the suite's page in docs/. Every contestant's results are checked
+before it is timed. A suite (``_core_suite``, ``_taskiq_suite``, ``_fastapi_suite``) supplies
+its scenarios, contestants and report; ``_runner`` sets up, checks and times them all alike.
 """
 
 import argparse
 import asyncio
+import importlib
 import os
 import platform
 import sys
@@ -19,28 +23,32 @@ import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-from _cases import SCENARIOS, Scenario
-from _harness import Failed, Results, run_all
-from _report import RunInfo, format_ns, markdown_page, scenario_rows, text_table
-from _svg import bar_chart
-from _timing import FULL, QUICK, TimingConfig, loop_overhead
-from contestants import CONTESTANTS, Contestant
+from _runner import run_all
+from _suite import Contestant, Failed, RunInfo, Suite
+from _tables import format_ns
+from _timing import loop_overhead
+from contestants import CONTESTANTS
+from fastapi_contestants import FASTAPI_CONTESTANTS
 from taskiq_contestants import TASKIQ_CONTESTANTS
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
-PAGE_NAME = "benchmarks.md"
-CHART_NAME = "benchmarks_core.svg"
+SUITES = {"core": "_core_suite", "taskiq": "_taskiq_suite", "fastapi": "_fastapi_suite"}
+"""Each suite's module, imported only when chosen (the core suite never imports taskiq)."""
+NAMES = {"core": CONTESTANTS, "taskiq": TASKIQ_CONTESTANTS, "fastapi": FASTAPI_CONTESTANTS}
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--suite",
-        choices=("core", "taskiq"),
+        choices=tuple(SUITES),
         default="core",
-        help="core: container resolution (default); taskiq: tasks through taskiq's "
-        "InMemoryBroker, writing docs/benchmarks-taskiq.md",
+        help="core: container resolution (default), writing docs/benchmarks.md and "
+        "benchmarks_core.svg; taskiq: tasks through taskiq's InMemoryBroker, writing "
+        "docs/benchmarks-taskiq.md; fastapi: requests through a FastAPI app, writing "
+        "docs/benchmarks-fastapi.md",
     )
     parser.add_argument(
         "--quick",
@@ -51,23 +59,23 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--docs-dir",
         type=Path,
         default=None,
-        help=f"where to write {PAGE_NAME} and {CHART_NAME} (--suite taskiq: benchmarks-taskiq.md) "
-        "(default: docs/ for a full run of every scenario and contestant, else nowhere)",
+        help="where to write the suite's page (default: docs/ for a full run of every "
+        "scenario and contestant, else nowhere)",
     )
     parser.add_argument("--no-docs", action="store_true", help="write no files")
     parser.add_argument(
         "--contestants",
         default="",
-        help="comma-separated names to run (default: all): "
-        + ", ".join(c.name for c in CONTESTANTS)
-        + "; with --suite taskiq: "
-        + ", ".join(c.name for c in TASKIQ_CONTESTANTS),
+        help="comma-separated names to run (default: all); "
+        + "; ".join(
+            f"{suite}: {', '.join(c.name for c in names)}" for suite, names in NAMES.items()
+        ),
     )
     parser.add_argument(
         "--scenarios",
         default="",
-        help="comma-separated scenario key prefixes (e.g. s1,s3_scope_async; with --suite "
-        "taskiq: t1, t2; default: all)",
+        help="comma-separated scenario key prefixes (default: all); core: s1 ... s4 "
+        "(e.g. s1,s3_scope_async), taskiq: t1, t2, fastapi: f1",
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit with status 1 if any contestant FAILED"
@@ -75,27 +83,31 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _select_contestants(names: str) -> tuple[Contestant, ...]:
+def _select_contestants(suite: Suite[Any], names: str) -> tuple[Contestant, ...]:
     wanted = {name.strip() for name in names.split(",") if name.strip()}
-    unknown = wanted - {c.name for c in CONTESTANTS}
+    unknown = wanted - {c.name for c in suite.contestants}
     if unknown:
-        raise SystemExit(f"unknown contestant(s): {', '.join(sorted(unknown))}")
-    return tuple(c for c in CONTESTANTS if not wanted or c.name in wanted)
+        known = ", ".join(c.name for c in suite.contestants)
+        raise SystemExit(
+            f"unknown {suite.name} contestant(s): {', '.join(sorted(unknown))} ({known})"
+        )
+    return tuple(c for c in suite.contestants if not wanted or c.name in wanted)
 
 
-def _select_scenarios(prefixes: str) -> tuple[Scenario, ...]:
+def _select_scenarios(suite: Suite[Any], prefixes: str) -> tuple[Any, ...]:
     wanted = [p.strip() for p in prefixes.split(",") if p.strip()]
-    chosen = tuple(s for s in SCENARIOS if not wanted or any(s.key.startswith(p) for p in wanted))
+    chosen = tuple(
+        s for s in suite.scenarios if not wanted or any(s.key.startswith(p) for p in wanted)
+    )
     if not chosen:
-        raise SystemExit(f"no scenario matches {prefixes!r}")
+        keys = ", ".join(s.key for s in suite.scenarios)
+        raise SystemExit(f"no {suite.name} scenario matches {prefixes!r} ({keys})")
     return chosen
 
 
-def _version(contestant: Contestant) -> str:
-    if contestant.dist is None:
-        return "-"
+def _version(dist: str) -> str:
     try:
-        return metadata.version(contestant.dist)
+        return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "not installed"
 
@@ -104,31 +116,12 @@ def _progress(line: str) -> None:
     print(line, flush=True)
 
 
-def _write_docs(
-    docs_dir: Path,
-    info: RunInfo,
-    scenarios: tuple[Scenario, ...],
-    contestants: tuple[Contestant, ...],
-    results: Results,
-) -> None:
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    page = markdown_page(info, scenarios, contestants, results, CHART_NAME)
-    (docs_dir / PAGE_NAME).write_text(page, encoding="utf-8")
-    panels = [(s.title, scenario_rows(s, contestants, results)) for s in scenarios]
-    subtitle = f"Python {info.python}, {info.platform}, {info.date}; median of {info.repeats}"
-    (docs_dir / CHART_NAME).write_text(bar_chart(panels, subtitle), encoding="utf-8")
-    print(f"wrote {docs_dir / PAGE_NAME} and {docs_dir / CHART_NAME}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    if args.suite == "taskiq":  # imported here: the core suite never imports taskiq
-        from _taskiq_suite import main as taskiq_main
-
-        return taskiq_main(args, DOCS_DIR)
-    config: TimingConfig = QUICK if args.quick else FULL
-    contestants = _select_contestants(args.contestants)
-    scenarios = _select_scenarios(args.scenarios)
+    suite: Suite[Any] = importlib.import_module(SUITES[args.suite]).SUITE
+    config = suite.quick if args.quick else suite.full
+    contestants = _select_contestants(suite, args.contestants)
+    scenarios = _select_scenarios(suite, args.scenarios)
     # Only a complete full run replaces the published page; anything else needs --docs-dir.
     complete = not (args.quick or args.contestants or args.scenarios)
     docs_dir: Path | None = args.docs_dir or (DOCS_DIR if complete else None)
@@ -138,26 +131,28 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     python = platform.python_version()
     print(f"Python {python} ({platform.python_implementation()}) on {platform.platform()}")
-    versions = tuple((c.name, _version(c)) for c in contestants if c.dist is not None)
-    for name, version in versions:
-        print(f"  {name:<20} {version}")
+    versions = tuple((label, _version(dist)) for label, dist in suite.versions)
+    for label, version in versions:
+        print(f"  {label:<20} {version}")
     mode = "quick" if args.quick else "full"
     print(
-        f"{mode} run: {len(scenarios)} scenarios x {len(contestants)} contestants, "
-        f"median of {config.repeats} repeats of ~{config.target_ns / 1e6:g} ms"
+        f"{suite.name} suite, {mode} run: {len(scenarios)} scenarios x {len(contestants)} "
+        f"contestants{suite.summary}, median of {config.repeats} repeats of "
+        f"~{config.target_ns / 1e6:g} ms"
     )
 
     with asyncio.Runner() as runner:
-        sync_overhead, async_overhead = loop_overhead(runner, config)
-        print(
-            f"loop overhead: empty call {format_ns(sync_overhead)} ns, "
-            f"empty await {format_ns(async_overhead)} ns"
-        )
-        results = run_all(contestants, scenarios, runner, config, _progress)
+        overhead = loop_overhead(runner, config) if suite.measures_loop_overhead else None
+        if overhead is not None:
+            print(
+                f"loop overhead: empty call {format_ns(overhead[0])} ns, "
+                f"empty await {format_ns(overhead[1])} ns"
+            )
+        results = run_all(suite, contestants, scenarios, runner, config, _progress)
 
     for scenario in scenarios:
         print(f"\n{scenario.title}: {scenario.description}")
-        print(text_table(scenario_rows(scenario, contestants, results)))
+        print(suite.report.scenario_text(scenario, contestants, results))
     print(f"\nfinished in {time.perf_counter() - started:.1f} s")
 
     if docs_dir is not None:
@@ -169,11 +164,13 @@ def main(argv: list[str] | None = None) -> int:
             mode=mode,
             repeats=config.repeats,
             target_ms=config.target_ns / 1e6,
-            loop_overhead_sync_ns=sync_overhead,
-            loop_overhead_async_ns=async_overhead,
             versions=versions,
+            loop_overhead_ns=overhead,
         )
-        _write_docs(docs_dir, info, scenarios, contestants, results)
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in suite.report.pages(info, scenarios, contestants, results).items():
+            (docs_dir / name).write_text(text, encoding="utf-8")
+            print(f"wrote {docs_dir / name}")
 
     failed = any(isinstance(outcome, Failed) for outcome in results.values())
     return 1 if args.strict and failed else 0

@@ -1,24 +1,12 @@
-"""The contestants, in table order.
+"""The core suite's contestants, in table order.
 
 Each module here defines one function per scenario key in ``_cases.SCENARIOS`` (for example
 ``s1_singleton() -> Case``). The function sets up a container and returns the callable to
-time; the harness checks that callable's results before timing it. Modules are imported by
-the harness one at a time, so one that cannot be imported fails alone.
+time; the runner checks that callable's results before timing it. Modules are imported by
+the runner one at a time, so one that cannot be imported fails alone.
 """
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, slots=True)
-class Contestant:
-    module: str
-    """Module name inside this package."""
-    name: str
-    dist: str | None
-    """Distribution whose version is printed; None for hand-written code."""
-    is_peer: bool
-    """Counted when looking for the fastest peer library."""
-
+from _suite import Contestant
 
 CONTESTANTS: tuple[Contestant, ...] = (
     Contestant("manual", "manual", None, is_peer=False),

@@ -7,8 +7,9 @@ finalizers: ``ActivationScope.dispose()`` only drops its cache.
 
 from functools import partial
 
-from _cases import AsyncCase, Case, NotAvailable, SyncCase
+from _cases import AsyncCase, Case, SyncCase
 from _model import A, AppState, B, C, D, Service, Session, Settings
+from _suite import NotAvailable
 from rodi import Container
 
 _NO_FINALIZERS = "rodi has no generator factories or finalizers (a scope only drops its cache)"

@@ -7,7 +7,7 @@ and the ``AppState`` singleton once, and returns ``_taskiq_model.task_body(...)`
 sends, runs and collects the tasks in the same way for everyone; see ``_taskiq_harness``.
 """
 
-from contestants import Contestant
+from _suite import Contestant
 
 FLOOR = "no injection"
 """The name of the contestant every other one is compared with."""
