@@ -127,3 +127,24 @@ def test_a_scope_cannot_carry_its_own_value_of_a_singleton(container: InjectQ) -
     container.bind(Connection, Connection)
     with pytest.raises(BindingError, match="singleton"):
         container.scope(context={Connection: Connection()})
+
+
+@pytest.mark.parametrize("lifetime", ["request", "singleton"])
+def test_a_propagated_key_must_be_bound_scoped_whichever_comes_first(lifetime: str) -> None:
+    # the receiver (a task) holds the value in its own scope, which has no "request" parent
+    def from_headers() -> RequestContext:
+        return RequestContext("c-1", "acme")
+
+    bound_first = InjectQ()
+    bound_first.bind_factory(RequestContext, from_headers, scope=lifetime)
+    with pytest.raises(PropagationError, match=f"cannot be bound as {lifetime}"):
+        bound_first.propagate(RequestContext)
+
+    propagated_first = InjectQ()
+    propagated_first.propagate(RequestContext)
+    with pytest.raises(PropagationError, match="scope='scoped'"):
+        propagated_first.bind_factory(RequestContext, from_headers, scope=lifetime)
+    propagated_first.bind_factory(RequestContext, from_headers, scope="scoped")
+    carried = {LABEL: json.dumps({"correlation_id": "c-2", "tenant": "t", "attempt": 0})}
+    with propagated_first.scope("task", context=propagated_first.import_context(carried)):
+        assert propagated_first.get(RequestContext).correlation_id == "c-2"

@@ -187,6 +187,8 @@ class InjectQ:
                     path=(key_name(provider.key),),
                     fix="do not bind keys that the scopes supply through context=",
                 )
+            if provider.key in self._propagated:
+                _check_propagated_lifetime(provider)
             self._bindings[provider.key] = provider
             self._invalidate()
 
@@ -402,6 +404,9 @@ class InjectQ:
                         f"{entry.name!r}",
                         fix="give one of them another name=",
                     )
+            provider = self._bindings.get(key)
+            if provider is not None:
+                _check_propagated_lifetime(provider)
             self._propagated[key] = entry
 
     def export_context(self, scope: Scope | None = None) -> dict[str, str]:
@@ -539,6 +544,20 @@ class _Resolved(dict[Any, Any]):
         except Exception as error:
             add_path_note(error)
             raise
+
+
+def _check_propagated_lifetime(provider: Provider) -> None:
+    # the receiving unit of work (a task, a tool call) gets the value as its own scope's:
+    # a singleton, or a scope name that only the sender has, could not hold it there
+    if provider.lifetime != SCOPED:
+        name = key_name(provider.key)
+        raise PropagationError(
+            f"{name} is propagated, so each unit of work that receives it holds its own "
+            f"value; it cannot be bound as {provider.lifetime}",
+            path=(name,),
+            fix=f"bind {name} with scope='scoped' (in an API that is the request's scope, "
+            "in a worker the task's), or leave it unbound where it is only received",
+        )
 
 
 def _check_scope_name(name: object) -> None:

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
@@ -15,6 +14,7 @@ from injectq import BindingError, EntryPoint, FinalizationError, InjectQ
 
 from ._dependency import KEY_ATTRIBUTE, STATE_ATTRIBUTE
 from ._middleware import InjectQMiddleware
+from ._routes import api_routes, inject_routes, injected_pairs, is_websocket
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -47,6 +47,7 @@ def setup_fastapi_integration(app: FastAPI, container: InjectQ) -> None:
     setattr(app.state, STATE_ATTRIBUTE, container)
     app.add_middleware(InjectQMiddleware, container=container)
     app.router.lifespan_context = _closing(app.router.lifespan_context, container)
+    inject_routes(app.router.routes, container)
 
 
 def _closing(lifespan: Any, container: InjectQ) -> Any:
@@ -54,6 +55,8 @@ def _closing(lifespan: Any, container: InjectQ) -> Any:
 
     @asynccontextmanager
     async def lifespan_then_close(app: Any) -> AsyncGenerator[Any, None]:
+        # the routes declared after setup_fastapi_integration
+        inject_routes(app.router.routes, container)
         try:
             async with lifespan(app) as state:
                 yield state
@@ -73,25 +76,22 @@ def route_entry_points(app: FastAPI) -> list[EntryPoint]:
     runtime cannot supply (or a key that is not bound) fails validation.
     """
     entries: list[EntryPoint] = []
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            methods = ",".join(sorted(route.methods or ()))
-            supplied: frozenset[Any] = frozenset({Request})
-            name = f"{methods} {route.path}"
-            dependant = route.dependant
-        elif isinstance(route, APIWebSocketRoute):
-            supplied = frozenset({WebSocket})
-            name = f"WEBSOCKET {route.path}"
-            dependant = route.dependant
-        else:
+    for route in api_routes(app.router.routes):
+        dependant: Dependant | None = getattr(route, "dependant", None)
+        if dependant is None:
             continue
-        keys = tuple(_injected_keys(dependant))
-        entries.append(EntryPoint(name, keys, context=supplied))
+        if is_websocket(route):
+            supplied: frozenset[Any] = frozenset({WebSocket})
+            name = f"WEBSOCKET {route.path}"
+        else:
+            supplied = frozenset({Request})
+            name = f"{','.join(sorted(route.methods or ()))} {route.path}"
+        entries.append(EntryPoint(name, tuple(_injected_keys(dependant)), context=supplied))
     return entries
 
 
 def _injected_keys(dependant: Dependant) -> list[Any]:
-    found: list[Any] = []
+    found: list[Any] = [key for _, key in injected_pairs(dependant.call)]
     for sub in dependant.dependencies:
         key = getattr(sub.call, KEY_ATTRIBUTE, None)
         if key is not None:

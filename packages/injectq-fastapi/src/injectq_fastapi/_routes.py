@@ -1,0 +1,116 @@
+"""The fast path: an async endpoint's own injected parameters resolved without FastAPI's solver.
+
+Every `InjectQDependency` is a FastAPI dependency, which is correct everywhere (endpoints,
+routers, the user's own `Depends` functions, WebSocket handlers) but costs FastAPI's
+dependency solving per parameter per request, several times InjectQ's own work. When the app
+starts (and when the integration is set up), the injected parameters of each async HTTP
+endpoint are taken out of its dependency list and its call is wrapped to resolve them from the
+request's scope directly. Nothing else changes: the parameters had no OpenAPI presence, and
+a route this misses (added later, sync, a generator) keeps the dependency path, so it is only
+slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import TYPE_CHECKING, Any, Final
+
+from fastapi.routing import APIRoute, APIWebSocketRoute
+
+from injectq import AsyncFactoryError, InjectQ, InjectQError
+
+from ._dependency import KEY_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from fastapi.dependencies.models import Dependant
+
+#: on a wrapped endpoint: the `(parameter name, key)` pairs it resolves itself
+INJECTED_ATTRIBUTE: Final = "__injectq_injected__"
+
+
+def inject_routes(routes: Iterable[Any], container: InjectQ) -> int:
+    """Move the injected parameters of each async endpoint into a wrapper; return how many."""
+    count = 0
+    for route in api_routes(routes):
+        if is_websocket(route):
+            continue
+        dependant: Dependant | None = getattr(route, "dependant", None)
+        if dependant is None or dependant.call is None:
+            continue
+        call = dependant.call
+        if hasattr(call, INJECTED_ATTRIBUTE) or not inspect.iscoroutinefunction(call):
+            continue
+        injected = [sub for sub in dependant.dependencies if _is_own_parameter(sub)]
+        if not injected:
+            continue
+        pairs = tuple((sub.name or "", getattr(sub.call, KEY_ATTRIBUTE)) for sub in injected)
+        methods = ",".join(sorted(getattr(route, "methods", None) or ()))
+        where = f"{methods} {getattr(route, 'path', '')}"
+        dependant.call = _resolving(call, pairs, where, container)
+        dependant.dependencies = [sub for sub in dependant.dependencies if sub not in injected]
+        count += 1
+    return count
+
+
+def injected_pairs(call: Callable[..., Any] | None) -> tuple[tuple[str, Any], ...]:
+    """The parameters a wrapped endpoint resolves itself (none for any other callable)."""
+    pairs: tuple[tuple[str, Any], ...] = getattr(call, INJECTED_ATTRIBUTE, ())
+    return pairs
+
+
+def _is_own_parameter(sub: Dependant) -> bool:
+    # a named parameter of the endpoint itself whose dependency is only InjectQ's resolver
+    return sub.name is not None and hasattr(sub.call, KEY_ATTRIBUTE)
+
+
+def api_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """HTTP and WebSocket routes, with those of included routers.
+
+    FastAPI (0.137 and later) keeps an included router as one entry whose candidates are
+    built per inclusion, each with its own dependant, full path and methods.
+    """
+    for route in routes:
+        if isinstance(route, (APIRoute, APIWebSocketRoute)):
+            yield route
+        elif callable(getattr(route, "effective_candidates", None)):
+            yield from api_routes(route.effective_candidates())
+        elif isinstance(getattr(route, "starlette_route", None), APIWebSocketRoute):
+            yield route.starlette_route
+        elif isinstance(getattr(route, "original_route", None), APIRoute):
+            yield route
+
+
+def is_websocket(route: Any) -> bool:
+    return isinstance(getattr(route, "original_route", route), APIWebSocketRoute)
+
+
+def _resolving(
+    call: Callable[..., Any],
+    pairs: tuple[tuple[str, Any], ...],
+    where: str,
+    container: InjectQ,
+) -> Callable[..., Any]:
+    get = container.get
+    needs_await: set[Any] = set()
+
+    @functools.wraps(call)
+    async def endpoint(**values: Any) -> Any:
+        try:
+            for name, key in pairs:
+                if key in needs_await:
+                    values[name] = await container.aget(key)
+                    continue
+                try:
+                    values[name] = get(key)
+                except AsyncFactoryError:
+                    needs_await.add(key)
+                    values[name] = await container.aget(key)
+        except InjectQError as error:
+            raise error.within(where) from None
+        return await call(**values)
+
+    setattr(endpoint, INJECTED_ATTRIBUTE, pairs)
+    return endpoint
