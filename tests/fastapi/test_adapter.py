@@ -245,3 +245,26 @@ async def test_a_task_enqueued_by_a_request_sees_the_requests_context() -> None:
         response = await http.post("/audit", headers={"x-correlation-id": "corr-42"})
     await broker.shutdown()
     assert response.json() == "corr-42/acme"
+
+
+async def test_fastapis_markers_also_inject_task_parameters() -> None:
+    # one import of Inject serves a module with endpoints and tasks alike
+    container = InjectQ()
+    container.bind(IUsers, Users)
+    broker = InMemoryBroker(await_inplace=True)
+    setup_taskiq_integration(broker, container)
+
+    @broker.task(task_name="names")
+    async def names(
+        keyed: IUsers = InjectQDependency(IUsers),
+        annotated: Annotated[IUsers, InjectQDependency()] = None,  # type: ignore[assignment]
+        short: Inject[IUsers] = None,  # type: ignore[assignment]
+    ) -> list[str]:
+        assert annotated is not None
+        assert short is not None
+        return [keyed.name(1), annotated.name(2), short.name(3)]
+
+    await broker.startup()
+    result = await (await names.kiq()).wait_result(timeout=5)
+    await broker.shutdown()
+    assert result.return_value == ["user1", "user2", "user3"]

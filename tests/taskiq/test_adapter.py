@@ -7,6 +7,7 @@ import logging
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
 import pytest
@@ -92,6 +93,15 @@ class Request:
 class NeedsRequest:
     def __init__(self, request: Request) -> None:
         self.request = request
+
+
+@dataclass(frozen=True)
+class Caller:
+    tenant: str
+
+
+def caller_from_request(request: Request) -> Caller:
+    return Caller(tenant="from headers")
 
 
 def make_broker() -> InMemoryBroker:
@@ -495,6 +505,31 @@ def test_task_entry_points_let_validate_reject_a_task_that_needs_a_request(
     assert [entry.name for entry in entries] == ["task fine", "task wrong"]
     with pytest.raises(ValidationError) as raised:
         container.validate(entry_points=entries)
+    assert len(raised.value.errors) == 1
+    assert "task wrong -> NeedsRequest -> Request" in str(raised.value)
+
+
+def test_a_propagated_value_built_from_a_request_arrives_with_the_task_instead(
+    journal: Journal,
+) -> None:
+    # in the API a scoped factory builds it from the Request; a task receives it in its labels
+    broker = make_broker()
+    container = make_container(journal)
+    container.declare_context(Request)
+    container.bind_factory(Caller, caller_from_request, scope="scoped")
+    container.propagate(Caller)
+    setup_taskiq_integration(broker, container)
+
+    @broker.task(task_name="audit")
+    async def audit(caller: Caller = InjectQDependency(Caller)) -> None:
+        return None
+
+    @broker.task(task_name="wrong")
+    async def wrong(needs: NeedsRequest = InjectQDependency(NeedsRequest)) -> None:
+        return None
+
+    with pytest.raises(ValidationError) as raised:
+        container.validate(entry_points=task_entry_points(broker))
     assert len(raised.value.errors) == 1
     assert "task wrong -> NeedsRequest -> Request" in str(raised.value)
 

@@ -502,7 +502,8 @@ class InjectQ:
         from ._validation import validate
 
         with self._lock:
-            return validate(self._bindings, self._graph, entry_points)
+            propagated = frozenset(self._propagated)
+            return validate(self._bindings, self._graph, entry_points, propagated)
 
     def close(self) -> None:
         """Finalize the singletons (newest first); the container can be used again after."""

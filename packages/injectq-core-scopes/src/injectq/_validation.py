@@ -41,6 +41,9 @@ class EntryPoint:
     in_scope: bool = True
     #: the scope context keys its runtime supplies; None means "do not check"
     context: frozenset[Any] | None = None
+    #: it is handed work by another unit of work, so the container's propagated values
+    #: arrive with it (a task enqueued by a request) and are not built where it runs
+    receives_propagated: bool = False
 
 
 def as_entry_point(candidate: object) -> EntryPoint:
@@ -59,7 +62,10 @@ def as_entry_point(candidate: object) -> EntryPoint:
 
 
 def validate(
-    bindings: dict[Any, Provider], graph: Graph, entry_points: Iterable[object] = ()
+    bindings: dict[Any, Provider],
+    graph: Graph,
+    entry_points: Iterable[object] = (),
+    propagated: frozenset[Any] = frozenset(),
 ) -> list[ValidationWarning]:
     errors: list[InjectQError] = []
     seen: set[str] = set()
@@ -79,7 +85,7 @@ def validate(
         entry = as_entry_point(candidate)
         for key in entry.keys:
             try:
-                _check_entry(entry, graph.node(key))
+                _check_entry(entry, graph.node(key), propagated)
             except InjectQError as error:
                 prepend_path(error, [entry.name])
                 report(error)
@@ -92,7 +98,7 @@ def validate(
     return result
 
 
-def _check_entry(entry: EntryPoint, node: Node) -> None:
+def _check_entry(entry: EntryPoint, node: Node, propagated: frozenset[Any]) -> None:
     if not entry.is_async and node.async_path:
         raise AsyncFactoryError(
             f"{entry.name} is sync but needs the async factory of {node.async_path[-1]}",
@@ -107,7 +113,8 @@ def _check_entry(entry: EntryPoint, node: Node) -> None:
             fix=f"run {entry.name} inside a scope, or make {node.scope_path[-1]} a singleton",
         )
     if entry.context is not None:
-        for path, context_key in _context_needs(node):
+        arriving = propagated if entry.receives_propagated else frozenset()
+        for path, context_key in _context_needs(node, arriving):
             if context_key not in entry.context:
                 raise ScopeError(
                     f"{entry.name} needs {key_name(context_key)}, a scope context value that "
@@ -118,14 +125,15 @@ def _check_entry(entry: EntryPoint, node: Node) -> None:
                 )
 
 
-def _context_needs(node: Node) -> list[tuple[tuple[str, ...], Any]]:
-    """Every scope context key reachable from `node`, with the path to it."""
+def _context_needs(node: Node, arriving: frozenset[Any]) -> list[tuple[tuple[str, ...], Any]]:
+    """Every scope context key reachable from `node`, with the path to it, not looking into
+    the keys whose values `arriving` says come with the unit of work."""
     found: list[tuple[tuple[str, ...], Any]] = []
     stack: list[tuple[Node, tuple[str, ...]]] = [(node, (node.name,))]
     visited: set[int] = set()
     while stack:
         current, path = stack.pop()
-        if id(current) in visited:
+        if id(current) in visited or current.key in arriving:
             continue
         visited.add(id(current))
         if current.lifetime == CONTEXT and current.provider.kind is Kind.CONTEXT_VALUE:

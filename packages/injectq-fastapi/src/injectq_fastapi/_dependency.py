@@ -60,6 +60,11 @@ class InjectQDepends(params.Depends):
             object.__setattr__(self, "dependency", resolver_for(dependency))
         super().__post_init__()
 
+    @property
+    def __injectq_key__(self) -> Any:
+        """The key, for the other adapters (a task parameter marked with this works too)."""
+        return getattr(self.dependency, KEY_ATTRIBUTE, None)
+
 
 @overload
 def InjectQDependency(key: Callable[..., T], /) -> T: ...

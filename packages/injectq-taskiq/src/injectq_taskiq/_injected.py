@@ -48,10 +48,12 @@ def _injected_key(default: object, annotation: object) -> Any:
         base, *rest = typing.get_args(annotation)
         metadata = tuple(rest)
     for marker in (default, *metadata):
-        key = getattr(marker, MARK, None)
-        if key is None:
+        if not hasattr(marker, MARK):
             continue
-        return base if key is FROM_ANNOTATION else key
+        # any adapter's marker counts (FastAPI's too: one service signature serves both);
+        # None is how a marker without a key of its own says "the annotation is the key"
+        key = getattr(marker, MARK)
+        return base if key is None or key is FROM_ANNOTATION else key
     return None
 
 

@@ -87,7 +87,9 @@ def task_entry_points(target: AsyncBroker | TaskiqScheduler) -> list[EntryPoint]
     """Every task of the broker as an `EntryPoint`, for `container.validate(entry_points=...)`.
 
     A task runs in its own scope, with the task message and `TaskInfo` as its scope context:
-    a task that needs an HTTP `Request` (or any other context value) fails validation.
+    a task that needs an HTTP `Request` (or any other context value) fails validation. The
+    container's propagated values are taken to arrive with the message (they are not built
+    from the worker's scope), as they do when the sender had them.
     """
     middleware = find_middleware(target)
     if middleware is None:
@@ -99,5 +101,5 @@ def task_entry_points(target: AsyncBroker | TaskiqScheduler) -> list[EntryPoint]
     entries: list[EntryPoint] = []
     for name in sorted(broker_of(target).get_all_tasks()):
         keys: tuple[Any, ...] = tuple(p.key for p in middleware.injected(name))
-        entries.append(EntryPoint(f"task {name}", keys, context=supplied))
+        entries.append(EntryPoint(f"task {name}", keys, context=supplied, receives_propagated=True))
     return entries
