@@ -113,7 +113,7 @@ def _check_entry(entry: EntryPoint, node: Node, propagated: frozenset[Any]) -> N
             fix=f"run {entry.name} inside a scope, or make {node.scope_path[-1]} a singleton",
         )
     if entry.context is not None:
-        arriving = propagated if entry.receives_propagated else frozenset()
+        arriving: frozenset[Any] = propagated if entry.receives_propagated else frozenset()
         for path, context_key in _context_needs(node, arriving):
             if context_key not in entry.context:
                 raise ScopeError(
