@@ -1,0 +1,194 @@
+"""`InjectQDependency(T)` and `Inject[T]`: parameters of tools, resources and prompts that
+InjectQ fills in.
+
+A marker is an `uncalled_for.Provider`, the kind of dependency FastMCP's own dependency
+injection knows: FastMCP leaves the parameter out of the input schema and the argument
+validation (so a client that sends it is rejected), and, where the adapter has not moved the
+parameter into its own wrapper (see `_tools.py`), enters the marker per call, which resolves
+the service from the call's scope.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeAlias, TypeVar, overload
+
+from uncalled_for import Provider, current_frame
+
+from injectq import BindingError, InjectQError, ScopeError
+
+from ._call import current_call, record_failure
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+T = TypeVar("T")
+
+#: the key of a marker that takes its key from the parameter's annotation
+FROM_ANNOTATION: Final = object()
+
+
+class InjectQDepends(Provider[Any]):
+    """The marker behind `InjectQDependency(...)` and `Inject[T]`.
+
+    `key` is what is resolved, or `FROM_ANNOTATION` for "the parameter's type".
+    """
+
+    def __init__(self, key: Any = FROM_ANNOTATION, parameter: str | None = None) -> None:
+        self.key = key
+        #: the parameter this marker was handed out for (markers without a key only)
+        self.parameter = parameter
+        self._named: dict[str, InjectQDepends] | None = None
+
+    @property
+    def __injectq_key__(self) -> Any:
+        """The key, or None for "the annotation is the key" (the convention of every adapter)."""
+        return None if self.key is FROM_ANNOTATION else self.key
+
+    def __repr__(self) -> str:
+        if self.key is FROM_ANNOTATION:
+            return "InjectQDependency()"
+        return f"InjectQDependency({getattr(self.key, '__qualname__', self.key)!r})"
+
+    def for_parameter(self, name: str) -> InjectQDepends:
+        """The marker FastMCP enters for parameter `name`.
+
+        A marker without a key needs the parameter's name to find its key (the annotation
+        of that parameter in the function being called), so it hands out one marker per
+        name, made once.
+        """
+        if self.key is not FROM_ANNOTATION or self.parameter == name:
+            return self
+        named = self._named
+        if named is None:
+            named = self._named = {}
+        marker = named.get(name)
+        if marker is None:
+            marker = named[name] = InjectQDepends(FROM_ANNOTATION, name)
+        return marker
+
+    async def __aenter__(self) -> Any:
+        call = current_call.get()
+        if call is None:
+            raise ScopeError(
+                f"{self!r} is resolved by InjectQ, but this call did not go through a FastMCP "
+                "server set up with InjectQ",
+                fix="call setup_fastmcp_integration(mcp, container) when building the server",
+            )
+        key = self.key
+        try:
+            if key is FROM_ANNOTATION:
+                key = self._key_of_parameter()
+            return await call.container.aget(key)
+        except InjectQError as error:
+            raise error.within(call.where) from None
+
+    def _key_of_parameter(self) -> Any:
+        # FastMCP's resolution frame names the function being called
+        try:
+            function = current_frame().function
+        except RuntimeError:
+            function = None
+        name = self.parameter
+        key = None if function is None or name is None else annotated_key(function, name)
+        if key is None:
+            raise BindingError(
+                f"cannot tell which service parameter {name!r} wants: InjectQDependency() "
+                "without a key takes the parameter's type, which is not known here",
+                fix="give the key: InjectQDependency(T), or use Inject[T] (needed in the "
+                "parameters of a FastMCP Depends() function)",
+            )
+        return key
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # FastMCP closes its dependencies with the function's own exception (before it turns
+        # it into a ToolError): keep it for the call's scope
+        if exc_value is not None:
+            call = current_call.get()
+            if call is not None:
+                record_failure(call, exc_value)
+
+
+_annotated_keys: dict[tuple[Any, str], Any] = {}
+
+
+def annotated_key(function: Callable[..., Any], name: str) -> Any:
+    """The key of `function`'s parameter `name` when its marker takes the annotation; None
+    when that parameter has no such marker."""
+    cache_key = (function, name)
+    found = _annotated_keys.get(cache_key)
+    if found is None:
+        try:
+            parameter = inspect.signature(function).parameters.get(name)
+            hints = typing.get_type_hints(function, include_extras=True)
+        except Exception:  # not introspectable, or unresolvable annotations
+            return None
+        if parameter is None:
+            return None
+        found = marker_key(parameter.default, hints.get(name, parameter.annotation))
+        if found is None:
+            return None
+        _annotated_keys[cache_key] = found
+    return found
+
+
+def marker_key(default: object, annotation: object) -> Any:
+    """The key InjectQ resolves for a parameter with this default and annotation, or None
+    when neither holds an InjectQ marker."""
+    base = annotation
+    metadata: tuple[object, ...] = ()
+    if typing.get_origin(annotation) is Annotated:
+        base, *rest = typing.get_args(annotation)
+        metadata = tuple(rest)
+    for marker in (default, *metadata):
+        if isinstance(marker, InjectQDepends):
+            if marker.key is not FROM_ANNOTATION:
+                return marker.key
+            if base is inspect.Parameter.empty:
+                raise BindingError(
+                    "InjectQDependency() without a key takes the parameter's type, but the "
+                    "parameter has no annotation",
+                    fix="annotate the parameter, or give the key: InjectQDependency(T)",
+                )
+            return base
+    return None
+
+
+@overload
+def InjectQDependency(key: Callable[..., T], /) -> T: ...
+@overload
+def InjectQDependency(key: str, /) -> Any: ...
+@overload
+def InjectQDependency() -> Any: ...
+def InjectQDependency(key: Any = FROM_ANNOTATION, /) -> Any:  # noqa: N802
+    """Mark a tool, resource or prompt parameter for injection.
+
+    `repo: IOrderRepo = InjectQDependency(IOrderRepo)`, or without a key in
+    `Annotated[IOrderRepo, InjectQDependency()]`. The service is resolved in the call's scope;
+    the parameter is not part of the tool's input schema and a client cannot send it.
+    """
+    if key is None:
+        raise BindingError(
+            "InjectQDependency(None): None is not a key",
+            fix="pass the service's type (or string key), or nothing to use the annotation",
+        )
+    return InjectQDepends(key)
+
+
+if TYPE_CHECKING:
+    #: `repo: Inject[IOrderRepo]` is `Annotated[IOrderRepo, InjectQDependency()]`
+    Inject: TypeAlias = Annotated[T, "injectq"]
+else:
+
+    class Inject:
+        """`repo: Inject[IOrderRepo]`: the annotated form of `InjectQDependency`."""
+
+        def __class_getitem__(cls, key: Any) -> Any:
+            return Annotated[key, InjectQDepends(key)]

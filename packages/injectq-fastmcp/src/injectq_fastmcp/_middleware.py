@@ -1,0 +1,74 @@
+"""A FastMCP middleware: one InjectQ scope per tool call, resource read and prompt render.
+
+Every transport (in memory, stdio, streamable HTTP) and every way of calling
+(`mcp.call_tool`, a client) goes through the server's middleware chain, so this is the one
+place that sees each unit of work. It overrides `__call__` rather than the `on_call_tool`
+family of hooks: FastMCP builds a chain of hook wrappers per message for the hooks, which
+costs more than the scope itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Final
+
+from fastmcp import Context
+from fastmcp.server.middleware import Middleware
+
+from ._call import Call, current_call
+
+if TYPE_CHECKING:
+    from fastmcp.server.middleware import CallNext, MiddlewareContext
+
+    from injectq import InjectQ, Scope
+
+logger = logging.getLogger("injectq.fastmcp")
+
+#: the methods that run a component: each gets its own scope
+SCOPED_METHODS: Final = frozenset({"tools/call", "resources/read", "prompts/get"})
+
+
+class InjectQMiddleware(Middleware):
+    """Scope `request` per tool call, resource read and prompt render (`Context` injectable).
+
+    The scope is open for the whole rest of the middleware chain, so middlewares added after
+    this one (it is put first) can resolve scoped services too. Finalizers see the exception
+    the tool function raised, not the ToolError FastMCP made of it; a failing finalizer is
+    logged and does not change the call's outcome.
+    """
+
+    def __init__(self, container: InjectQ) -> None:
+        self.container = container
+
+    async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
+        method = context.method
+        if method not in SCOPED_METHODS:
+            return await call_next(context)
+        call = Call(self.container, method, context.message)
+        token = current_call.set(call)
+        fastmcp_context = context.fastmcp_context
+        scope = self.container.scope(
+            "request", context=None if fastmcp_context is None else {Context: fastmcp_context}
+        )
+        await scope.__aenter__()
+        try:
+            result = await call_next(context)
+        except BaseException as error:
+            await _close(scope, call, error if call.error is None else call.error)
+            current_call.reset(token)
+            raise
+        await _close(scope, call, None)
+        current_call.reset(token)
+        return result
+
+
+async def _close(scope: Scope, call: Call, error: BaseException | None) -> None:
+    try:
+        if error is None:
+            await scope.__aexit__(None, None, None)
+        else:
+            await scope.__aexit__(type(error), error, error.__traceback__)
+    except Exception:
+        # the call's outcome stands: a finalizer's failure is the server's to see, not the
+        # client's (and never turns a result into an error)
+        logger.exception("finalizers of %s failed", call.where)
