@@ -27,16 +27,23 @@ if TYPE_CHECKING:
 ORIGINAL_ATTRIBUTE: Final = "__injectq_original__"
 
 
-def local_components(mcp: FastMCP[Any]) -> list[object]:
-    """The components registered on the server itself (its local provider), in order.
+def components_of(mcp: FastMCP[Any]) -> dict[str, object] | None:
+    """The dict in which the server's local provider keeps its components (None if the
+    FastMCP version keeps them some other way).
 
     FastMCP lists components only asynchronously and through its transforms; the adapter
-    needs the registered objects themselves, which the local provider keeps in a dict.
+    needs the registered objects themselves.
     """
     components: object = getattr(mcp.local_provider, "_components", None)
     if not isinstance(components, dict):
-        return []
-    return list(typing.cast("dict[str, object]", components).values())
+        return None
+    return typing.cast("dict[str, object]", components)
+
+
+def local_components(mcp: FastMCP[Any]) -> list[object]:
+    """The components registered on the server itself, in order."""
+    components = components_of(mcp)
+    return [] if components is None else list(components.values())
 
 
 def entry_name(component: object) -> str | None:

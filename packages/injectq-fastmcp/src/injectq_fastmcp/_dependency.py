@@ -10,8 +10,10 @@ the service from the call's scope.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import typing
+import weakref
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeAlias, TypeVar, overload
 
 from uncalled_for import Provider, current_frame
@@ -116,14 +118,18 @@ class InjectQDepends(Provider[Any]):
                 record_failure(call, exc_value)
 
 
-_annotated_keys: dict[tuple[Any, str], Any] = {}
+#: per function, per parameter: the key found in its annotation (functions held weakly)
+_annotated_keys: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def annotated_key(function: Callable[..., Any], name: str) -> Any:
     """The key of `function`'s parameter `name` when its marker takes the annotation; None
-    when that parameter has no such marker."""
-    cache_key = (function, name)
-    found = _annotated_keys.get(cache_key)
+    when that parameter has no such marker. Looked up once per function and parameter."""
+    try:
+        known = _annotated_keys.get(function)
+    except TypeError:  # not weakly referenceable: look it up every time
+        known = None
+    found = None if known is None else known.get(name)
     if found is None:
         try:
             parameter = inspect.signature(function).parameters.get(name)
@@ -135,7 +141,8 @@ def annotated_key(function: Callable[..., Any], name: str) -> Any:
         found = marker_key(parameter.default, hints.get(name, parameter.annotation))
         if found is None:
             return None
-        _annotated_keys[cache_key] = found
+        with contextlib.suppress(TypeError):
+            _annotated_keys.setdefault(function, {})[name] = found
     return found
 
 

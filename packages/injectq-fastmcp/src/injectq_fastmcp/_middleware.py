@@ -16,8 +16,11 @@ from fastmcp import Context
 from fastmcp.server.middleware import Middleware
 
 from ._call import Call, current_call
+from ._components import components_of
+from ._tools import inject_tools
 
 if TYPE_CHECKING:
+    from fastmcp import FastMCP
     from fastmcp.server.middleware import CallNext, MiddlewareContext
 
     from injectq import InjectQ, Scope
@@ -37,29 +40,40 @@ class InjectQMiddleware(Middleware):
     logged and does not change the call's outcome.
     """
 
-    def __init__(self, container: InjectQ) -> None:
+    def __init__(self, container: InjectQ, server: FastMCP[Any] | None = None) -> None:
         self.container = container
+        self.server = server
+        self._components = None if server is None else components_of(server)
+        self._seen = -1
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
         method = context.method
         if method not in SCOPED_METHODS:
             return await call_next(context)
+        components = self._components
+        if components is not None and len(components) != self._seen and self.server is not None:
+            # tools were registered since the last look: give them the fast path
+            self._seen = len(components)
+            inject_tools(self.server, self.container, strict=False)
         call = Call(self.container, method, context.message)
         token = current_call.set(call)
-        fastmcp_context = context.fastmcp_context
-        scope = self.container.scope(
-            "request", context=None if fastmcp_context is None else {Context: fastmcp_context}
-        )
-        await scope.__aenter__()
         try:
-            result = await call_next(context)
-        except BaseException as error:
-            await _close(scope, call, error if call.error is None else call.error)
+            fastmcp_context = context.fastmcp_context
+            scope = self.container.scope(
+                "request",
+                context=None if fastmcp_context is None else {Context: fastmcp_context},
+            )
+            await scope.__aenter__()
+            try:
+                result = await call_next(context)
+            except BaseException as error:
+                # the function's own exception, recorded where it was raised
+                await _close(scope, call, error if call.error is None else call.error)
+                raise
+            await _close(scope, call, None)
+            return result
+        finally:
             current_call.reset(token)
-            raise
-        await _close(scope, call, None)
-        current_call.reset(token)
-        return result
 
 
 async def _close(scope: Scope, call: Call, error: BaseException | None) -> None:

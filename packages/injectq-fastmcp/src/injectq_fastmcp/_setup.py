@@ -51,8 +51,9 @@ def setup_fastmcp_integration(mcp: FastMCP[Any], container: InjectQ) -> None:
         )
     container.declare_context(Context)
     # first: the scope is open for every other middleware of the chain
-    mcp.middleware.insert(0, InjectQMiddleware(container))
+    mcp.middleware.insert(0, InjectQMiddleware(container, mcp))
     setattr(mcp, _LIFESPAN_ATTRIBUTE, _closing(lifespan, container))
+    # the tools registered so far; the middleware looks again when more are registered
     inject_tools(mcp, container)
 
 
@@ -69,8 +70,6 @@ def _closing(lifespan: Any, container: InjectQ) -> Any:
 
     @asynccontextmanager
     async def lifespan_then_close(server: FastMCP[Any]) -> AsyncGenerator[Any, None]:
-        # the tools registered after setup_fastmcp_integration
-        inject_tools(server, container)
         try:
             async with lifespan(server) as state:
                 yield state

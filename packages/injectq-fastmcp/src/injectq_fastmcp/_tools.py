@@ -3,12 +3,13 @@
 Every marker is a FastMCP dependency, which is correct everywhere (tools, resources,
 templates, prompts, the parameters of a FastMCP `Depends()` function) but costs FastMCP's
 dependency resolution per call (an exit stack, a resolution frame, a context manager per
-parameter), several times InjectQ's own work. When the integration is set up and when the
-server starts, each function tool of the server gets a wrapper that resolves its injected
-parameters from the call's scope and hides them from its signature, so FastMCP finds no
-InjectQ dependency left to resolve. The wrapper also records the exception the function
-raises for the scope's finalizers. A tool it misses (added while the server runs, or from
-another provider) keeps the dependency path: only slower, never wrong.
+parameter), several times InjectQ's own work. Each function tool of the server gets a
+wrapper that resolves its injected parameters from the call's scope and hides them from its
+signature, so FastMCP finds no InjectQ dependency left to resolve: when the integration is
+set up, and, for tools registered later (a decorator below the setup call), on the first
+call after the server's count of components changed. The wrapper also records the exception
+the function raises for the scope's finalizers. A tool it misses (from another provider, or
+one replaced in place) keeps the dependency path: only slower, never wrong.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fastmcp.server.dependencies import get_context
 from fastmcp.tools import FunctionTool
 from fastmcp.utilities.async_utils import call_sync_fn_in_threadpool
 
-from injectq import InjectQError
+from injectq import BindingError, InjectQError
 
 from ._call import Call, current_call, record_failure
 from ._components import ORIGINAL_ATTRIBUTE, injected_parameters, local_components
@@ -37,13 +38,23 @@ if TYPE_CHECKING:
 Pairs = tuple[tuple[str, Any], ...]
 
 
-def inject_tools(mcp: FastMCP[Any], container: InjectQ) -> int:
-    """Give each function tool of `mcp` InjectQ's wrapper; return how many got one now."""
+def inject_tools(mcp: FastMCP[Any], container: InjectQ, *, strict: bool = True) -> int:
+    """Give each function tool of `mcp` InjectQ's wrapper; return how many got one now.
+
+    A tool whose markers are wrong (`InjectQDependency()` on a parameter without a type)
+    raises BindingError when `strict`; otherwise it is left to FastMCP, which reports the
+    problem when that tool is called, not when another one is.
+    """
     count = 0
     for component in local_components(mcp):
         if not isinstance(component, FunctionTool) or hasattr(component.fn, ORIGINAL_ATTRIBUTE):
             continue
-        wrapper = resolving_wrapper(component, container)
+        try:
+            wrapper = resolving_wrapper(component, container)
+        except BindingError:
+            if strict:
+                raise
+            continue
         if wrapper is not None:
             component.fn = wrapper
             count += 1
@@ -61,9 +72,12 @@ def resolving_wrapper(tool: FunctionTool, container: InjectQ) -> Callable[..., A
         return None
     if any(p.kind in _POSITIONAL for p in signature.parameters.values()):
         return None
-    pairs = injected_parameters(function)
-    injected = {name for name, _ in pairs}
     where = f"tool {tool.name}"
+    try:
+        pairs = injected_parameters(function)
+    except BindingError as error:
+        raise error.within(where) from None
+    injected = {name for name, _ in pairs}
     if inspect.iscoroutinefunction(function):
         wrapper = _async_wrapper(function, pairs, where, container)
     else:

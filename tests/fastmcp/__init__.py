@@ -1,0 +1,1 @@
+"""Tests of the FastMCP adapter (a package, so that the folder never shadows `fastmcp`)."""
