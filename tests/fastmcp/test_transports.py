@@ -1,5 +1,6 @@
 """The same guarantees over real transports: the shop server (shop_server.py) in a subprocess,
-spoken to over stdio and over streamable HTTP on a loopback port."""
+spoken to over stdio and over streamable HTTP on a loopback port; and a server mounted in a
+FastAPI app."""
 
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastmcp import Client
-from fastmcp.client.transports import StdioTransport
+from fastapi import FastAPI, Request
+from fastmcp import Client, FastMCP
+from fastmcp.client.transports import StdioTransport, StreamableHttpTransport
 
+from injectq import InjectQ
+from injectq.integrations.fastapi import setup_fastapi_integration
+from injectq.integrations.fastmcp import Inject, setup_fastmcp_integration
 from tests._servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,3 +159,44 @@ async def test_over_streamable_http_every_call_has_its_scope_across_connections(
     catalogs = {e[2] for e in events if e[:2] == ["open", "catalog"]}
     assert catalogs == {again["catalog"]}, "one singleton for every connection of the server"
     assert_stopped_cleanly(journal_when_stopped(journal))
+
+
+async def test_mounted_in_a_fastapi_app_a_call_scope_nests_in_the_http_requests() -> None:
+    container = InjectQ()
+    container.bind(Caller, Caller, scope="scoped")
+    mcp: FastMCP[Any] = FastMCP("mounted")
+    setup_fastmcp_integration(mcp, container)
+
+    @mcp.tool
+    async def caller(who: Inject[Caller]) -> dict[str, Any]:
+        scope, names = container.current_scope, []
+        while scope is not None:
+            names.append(scope.name)
+            scope = scope.parent
+        return {"path": who.path, "scopes": names}
+
+    mcp_app = mcp.http_app(path="/mcp")
+    app = FastAPI(lifespan=mcp_app.lifespan)
+    app.mount("/tools", mcp_app)
+    setup_fastapi_integration(app, container)
+
+    def http_client(**options: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            headers=options.get("headers"),
+            timeout=options.get("timeout"),
+            auth=options.get("auth"),
+        )
+
+    transport = StreamableHttpTransport("http://shop/tools/mcp", httpx_client_factory=http_client)
+    async with mcp_app.lifespan(app), Client(transport) as client:
+        first = (await client.call_tool("caller", {})).data
+        second = (await client.call_tool("caller", {})).data
+
+    # the tool call's scope, inside the HTTP request's (whose Request the factory read)
+    assert first == second == {"path": "/tools/mcp", "scopes": ["request", "request", None]}
+
+
+class Caller:
+    def __init__(self, request: Request) -> None:
+        self.path = request.url.path
