@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
+from typing import Annotated, Any
 
 from fastmcp import Client
 
-from injectq.integrations.fastmcp import Inject
+from injectq.integrations.fastmcp import Inject, InjectQDependency
 
 from .conftest import Shop
+from .shop import OrderRepo
 
 
 async def test_listed_tools_show_only_the_parameters_a_client_sends(shop: Shop) -> None:
@@ -27,19 +29,51 @@ async def test_listed_tools_show_only_the_parameters_a_client_sends(shop: Shop) 
 
 
 async def test_each_of_100_concurrent_calls_gets_its_own_scoped_instance(shop: Shop) -> None:
+    arrived: list[int] = []
+    all_in = asyncio.Event()
+
+    @shop.mcp.tool
+    async def gathered(
+        n: int, repo: Inject[OrderRepo], again: Annotated[OrderRepo, InjectQDependency()]
+    ) -> dict[str, Any]:
+        """Returns once all 100 calls are in flight, so their scopes are open together."""
+        arrived.append(n)
+        if len(arrived) == 100:
+            all_in.set()
+        try:
+            await asyncio.wait_for(all_in.wait(), 10)
+        finally:
+            all_in.set()  # one call timing out releases the others: fail fast
+        looked_up = await shop.container.aget(OrderRepo)
+        return {"n": n, "repo": repo.number, "one_per_call": again is repo is looked_up}
+
     async with Client(shop.mcp) as client:
         results = await asyncio.gather(
-            *(client.call_tool("search_orders", {"query": f"q{n}"}) for n in range(100))
+            *(client.call_tool("gathered", {"n": n}) for n in range(100))
         )
 
     data = [result.data for result in results]
-    assert [d["query"] for d in data] == [f"q{n}" for n in range(100)]
+    assert [d["n"] for d in data] == list(range(100))
     assert all(d["one_per_call"] for d in data), "one instance for every parameter of a call"
     repos = {d["repo"] for d in data}
     assert len(repos) == 100, "no two calls share a scoped instance"
-    assert len({d["catalog"] for d in data}) == 1, "the singleton is shared"
-    assert sorted(e[2] for e in shop.journal.of("open", "repo")) == sorted(repos)
+    assert len(shop.journal.of("open", "repo")) == 100
+    assert shop.journal.events.index(["close", "repo", data[0]["repo"]]) > 100, (
+        "all 100 scopes were open at once"
+    )
     assert sorted(e[2] for e in shop.journal.of("close", "repo")) == sorted(repos)
+
+
+async def test_concurrent_calls_share_the_singleton(shop: Shop) -> None:
+    async with Client(shop.mcp) as client:
+        results = await asyncio.gather(
+            *(client.call_tool("search_orders", {"query": f"q{n}"}) for n in range(20))
+        )
+
+    data = [result.data for result in results]
+    assert all(d["one_per_call"] for d in data)
+    assert len({d["catalog"] for d in data}) == 1
+    assert len(shop.journal.of("open", "catalog")) == 1
 
 
 async def test_finalizers_run_once_per_call_when_the_call_ends(shop: Shop) -> None:
