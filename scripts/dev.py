@@ -58,20 +58,34 @@ def sync(uv: str, env: dict[str, str]) -> None:
     subprocess.run(command, cwd=ROOT, env=env, check=True)
 
 
-def ensure_redis_server() -> None:
-    """The tests (and the demo's worker) run a real redis-server: install it when missing.
+#: programs the tests run, with the apt package that installs each and what needs it
+SYSTEM_TOOLS = (
+    ("redis-server", "redis-server", "the tests that need Redis (and the demo's worker)"),
+    ("dot", "graphviz", "the test that renders a dependency graph with Graphviz"),
+)
 
-    It is installed with apt-get (as root, or through passwordless sudo), with apt's own
-    progress output. Where that is impossible the run goes on: the tests that need Redis
-    are then skipped, and fail under CI=true.
+
+def ensure_system_tools(programs: tuple[str, ...]) -> None:
+    """Install those of `programs` (see SYSTEM_TOOLS) that are missing.
+
+    They are installed with apt-get (as root, or through passwordless sudo), with apt's own
+    progress output. Where that is impossible the run goes on: the tests that need them are
+    then skipped, and fail under CI=true.
     """
-    if shutil.which("redis-server") or Path("/usr/sbin/redis-server").exists():
+    missing = [
+        (program, package, users)
+        for program, package, users in SYSTEM_TOOLS
+        if program in programs and not _installed(program)
+    ]
+    if not missing:
         return
+    names = " ".join(package for _, package, _ in missing)
+    needed_by = "; ".join(f"{program}: {users}" for program, _, users in missing)
     apt = shutil.which("apt-get")
     if apt is None:
         say(
-            "redis-server is missing and apt-get is not available: install redis-server "
-            "yourself (the tests that need it are skipped, and fail under CI=true)"
+            f"{names} missing and apt-get is not available: install it yourself "
+            f"({needed_by}; those tests are skipped, and fail under CI=true)"
         )
         return
     prefix: list[str] = []
@@ -79,14 +93,14 @@ def ensure_redis_server() -> None:
         sudo = shutil.which("sudo")
         if sudo is None:
             say(
-                "redis-server is missing; not root and no sudo: run "
-                "`apt-get install -y redis-server` as root (Redis tests are skipped until then)"
+                f"{names} missing; not root and no sudo: run `apt-get install -y {names}` as "
+                f"root ({needed_by}; those tests are skipped until then)"
             )
             return
         prefix = [sudo, "-n"]  # never prompt for a password
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for step in (["update"], ["install", "-y", "redis-server"]):
-        say(f"installing redis-server: apt-get {' '.join(step)}")
+    for step in (["update"], ["install", "-y", *names.split()]):
+        say(f"installing {names}: apt-get {' '.join(step)}")
         code: int | str
         try:
             code = subprocess.run([*prefix, apt, *step], env=env, check=False).returncode
@@ -94,12 +108,17 @@ def ensure_redis_server() -> None:
             code = f"{error}"
         if code != 0:
             say(
-                f"apt-get {step[0]} failed ({code}): the tests that need redis-server are "
-                "skipped, and fail under CI=true"
+                f"apt-get {step[0]} failed ({code}): {needed_by}; those tests are skipped, "
+                "and fail under CI=true"
             )
             return
-    found = shutil.which("redis-server") or "not on PATH"
-    say(f"redis-server installed: {found}")
+    for program, _, _ in missing:
+        say(f"{program} installed: {shutil.which(program) or 'not on PATH'}")
+
+
+def _installed(program: str) -> bool:
+    # Debian puts some servers in /usr/sbin, which is not on every user's PATH
+    return bool(shutil.which(program)) or Path("/usr/sbin", program).exists()
 
 
 def run(uv: str, env: dict[str, str], *command: str) -> int:
@@ -108,7 +127,7 @@ def run(uv: str, env: dict[str, str], *command: str) -> int:
 
 def demo(uv: str, env: dict[str, str], arguments: list[str]) -> int:
     sync(uv, env)
-    ensure_redis_server()
+    ensure_system_tools(("redis-server",))
     say("running the demo")
     return run(uv, env, "python", "examples/core_demo.py", *arguments)
 
@@ -128,7 +147,7 @@ GATES: list[tuple[str, list[str]]] = [
 
 def test(uv: str, env: dict[str, str], arguments: list[str]) -> int:
     sync(uv, env)
-    ensure_redis_server()
+    ensure_system_tools(("redis-server", "dot"))
     failed: list[str] = []
     for name, command in GATES:
         say(name)

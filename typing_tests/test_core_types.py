@@ -130,3 +130,9 @@ def wrong_keys_are_type_errors(container: InjectQ) -> None:
     # both checkers must reject these; the ignores are checked for being necessary
     container.get(42)  # type: ignore[call-overload]
     container.get(None)  # type: ignore[call-overload]
+
+
+def graphs_are_text(container: InjectQ) -> None:
+    assert_type(container.graph(), str)
+    assert_type(container.graph(entry_points=[handler], format="dot"), str)
+    container.graph(format="svg")  # type: ignore[arg-type]

@@ -42,6 +42,7 @@ from ._scope import Scope, ScopeRuntime
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Mapping
 
+    from ._graph_render import GraphFormat
     from ._module import Module
     from ._validation import ValidationWarning
 
@@ -504,6 +505,27 @@ class InjectQ:
         with self._lock:
             propagated = frozenset(self._propagated)
             return validate(self._bindings, self._graph, entry_points, propagated)
+
+    def graph(self, *, entry_points: Iterable[object] = (), format: GraphFormat = "mermaid") -> str:
+        """The dependency graph as Mermaid (default) or Graphviz DOT (`format="dot"`) text.
+
+        Each key is a node showing its lifetime; an edge goes from a service to each
+        dependency. With `entry_points` (as for `validate`), each is a node of its own and only
+        what they reach is drawn. Nothing is built or resolved: unbound keys, cycles, captive
+        dependencies and context values an entry point's runtime lacks are drawn in red.
+        """
+        from ._graph_render import render
+        from ._graph_view import build_view
+
+        with self._lock:
+            view = build_view(
+                self._provider_for,
+                self._can_provide,
+                list(self._bindings),
+                entry_points,
+                frozenset(self._propagated),
+            )
+        return render(view, format)
 
     def close(self) -> None:
         """Finalize the singletons (newest first); the container can be used again after."""

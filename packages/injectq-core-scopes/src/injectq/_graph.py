@@ -125,10 +125,14 @@ class Graph:
         return tuple(arguments)
 
     def _injects(self, dependency: Dependency) -> bool:
-        """A parameter with a default (or `T | None`) is injected only when its key is bound."""
-        if dependency.default is MISSING and not dependency.optional:
-            return True
-        return dependency.marked or self._can_provide(dependency.key)
+        return is_injected(dependency, self._can_provide)
+
+
+def is_injected(dependency: Dependency, can_provide: Callable[[Any], bool]) -> bool:
+    """A parameter with a default (or `T | None`) is injected only when its key is bound."""
+    if dependency.default is MISSING and not dependency.optional:
+        return True
+    return dependency.marked or can_provide(dependency.key)
 
 
 def _async_path(
