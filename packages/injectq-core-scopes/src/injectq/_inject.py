@@ -19,8 +19,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 
-#: `svc: Inject[IUserService]` marks a parameter for injection (even one with a default)
 Inject: TypeAlias = Annotated[T, INJECT_MARKER]
+"""`svc: Inject[IUserService]` marks a parameter for injection (even one with a default)."""
 
 
 class _Plan:
