@@ -32,7 +32,8 @@ _AFTER_TIMING = [
 _FOOTER = (
     "Injection through frameworks is measured on pages of its own: tasks through "
     "taskiq in [benchmarks-taskiq.md](benchmarks-taskiq.md), requests through FastAPI in "
-    "[benchmarks-fastapi.md](benchmarks-fastapi.md)."
+    "[benchmarks-fastapi.md](benchmarks-fastapi.md), tool calls through FastMCP in "
+    "[benchmarks-fastmcp.md](benchmarks-fastmcp.md)."
 )
 
 

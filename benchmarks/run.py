@@ -5,12 +5,14 @@ Run from the repository root:
     uv run python benchmarks/run.py                   # core resolution (about 1-2 minutes)
     uv run python benchmarks/run.py --suite taskiq    # tasks through taskiq (under a minute)
     uv run python benchmarks/run.py --suite fastapi   # requests through FastAPI (under a minute)
+    uv run python benchmarks/run.py --suite fastmcp   # tool calls through FastMCP (under a minute)
     uv run python benchmarks/run.py --quick           # smoke run (seconds), writes no files
     uv run python benchmarks/run.py --help            # filters, --docs-dir, --strict
 
 A complete full run writes the suite's page in docs/. Every contestant's results are checked
-before it is timed. A suite (``_core_suite``, ``_taskiq_suite``, ``_fastapi_suite``) supplies
-its scenarios, contestants and report; ``_runner`` sets up, checks and times them all alike.
+before it is timed. A suite (``_core_suite``, ``_taskiq_suite``, ``_fastapi_suite``,
+``_fastmcp_suite``) supplies its scenarios, contestants and report; ``_runner`` sets up,
+checks and times them all alike.
 """
 
 import argparse
@@ -31,12 +33,23 @@ from _tables import format_ns
 from _timing import loop_overhead
 from contestants import CONTESTANTS
 from fastapi_contestants import FASTAPI_CONTESTANTS
+from fastmcp_contestants import FASTMCP_CONTESTANTS
 from taskiq_contestants import TASKIQ_CONTESTANTS
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
-SUITES = {"core": "_core_suite", "taskiq": "_taskiq_suite", "fastapi": "_fastapi_suite"}
+SUITES = {
+    "core": "_core_suite",
+    "taskiq": "_taskiq_suite",
+    "fastapi": "_fastapi_suite",
+    "fastmcp": "_fastmcp_suite",
+}
 """Each suite's module, imported only when chosen (the core suite never imports taskiq)."""
-NAMES = {"core": CONTESTANTS, "taskiq": TASKIQ_CONTESTANTS, "fastapi": FASTAPI_CONTESTANTS}
+NAMES = {
+    "core": CONTESTANTS,
+    "taskiq": TASKIQ_CONTESTANTS,
+    "fastapi": FASTAPI_CONTESTANTS,
+    "fastmcp": FASTMCP_CONTESTANTS,
+}
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -48,7 +61,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="core: container resolution (default), writing docs/benchmarks.md and "
         "benchmarks_core.svg; taskiq: tasks through taskiq's InMemoryBroker, writing "
         "docs/benchmarks-taskiq.md; fastapi: requests through a FastAPI app, writing "
-        "docs/benchmarks-fastapi.md",
+        "docs/benchmarks-fastapi.md; fastmcp: tool calls to a FastMCP server, directly and "
+        "through an in-memory client, writing docs/benchmarks-fastmcp.md",
     )
     parser.add_argument(
         "--quick",
@@ -75,7 +89,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--scenarios",
         default="",
         help="comma-separated scenario key prefixes (default: all); core: s1 ... s4 "
-        "(e.g. s1,s3_scope_async), taskiq: t1, t2, fastapi: f1",
+        "(e.g. s1,s3_scope_async), taskiq: t1, t2, fastapi: f1, fastmcp: m1, m2",
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit with status 1 if any contestant FAILED"
