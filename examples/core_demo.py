@@ -1,6 +1,7 @@
 """InjectQ core demo: one module set, concurrent units of work, finalizers, and clear errors.
 
-Run it with `python3 scripts/dev.py demo`. It simulates what the adapters do for real: each
+Run it with `uv run python examples/core_demo.py` (`python3 scripts/dev.py demo` runs the
+shop demo in examples/shop/). It simulates what the adapters do for real: each
 "request" opens its own scope, scoped services are one per unit of work, the singleton is
 shared, finalizers run newest first when the unit of work ends (and see its exception), and
 `validate()` explains a broken graph before any traffic. It exits non-zero if any

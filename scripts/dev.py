@@ -130,8 +130,8 @@ def run(uv: str, env: dict[str, str], *command: str) -> int:
 def demo(uv: str, env: dict[str, str], arguments: list[str]) -> int:
     sync(uv, env)
     ensure_system_tools(("redis-server",))
-    say("running the demo")
-    return run(uv, env, "python", "examples/core_demo.py", *arguments)
+    say("running the demo: the shop (examples/shop/) as an API, tasks and an MCP server")
+    return run(uv, env, "python", "-m", "examples.shop.demo", *arguments)
 
 
 def bench(uv: str, env: dict[str, str], arguments: list[str]) -> int:

@@ -1,0 +1,82 @@
+"""The broker, the tasks and the scheduler; builds the container once for this process.
+
+`taskiq worker examples.shop.tasks:broker` would run the tasks and `taskiq scheduler
+examples.shop.tasks:scheduler` would send the cron task; this first cut uses taskiq's
+InMemoryBroker, which runs each task in the sending process as an asyncio task.
+"""
+
+import time
+
+from taskiq import AsyncBroker, InMemoryBroker
+from taskiq.schedule_sources import LabelScheduleSource
+
+from injectq.integrations.taskiq import (
+    Inject,
+    TaskInfo,
+    TaskiqScheduler,
+    setup_taskiq_integration,
+)
+
+from .journal import Journal, RequestContext
+from .modules import EmailSender, OrderRepository, Settings, UnitOfWork, build_container
+
+
+def make_broker(settings: Settings) -> AsyncBroker:
+    return InMemoryBroker()  # tasks run in this process, as asyncio tasks
+
+
+container = build_container()
+broker = make_broker(container.get(Settings))
+setup_taskiq_integration(broker, container)
+scheduler = TaskiqScheduler(broker=broker, sources=[LabelScheduleSource(broker)])
+
+
+@broker.task("shop.confirm_order")
+async def confirm_order(
+    order_id: int,
+    context: Inject[RequestContext],
+    orders: Inject[OrderRepository],
+    unit: Inject[UnitOfWork],
+    journal: Inject[Journal],
+    info: Inject[TaskInfo],
+) -> str:
+    await orders.set_status(context.tenant, order_id, "confirmed")
+    await unit.commit()  # before sending: the email task reads the confirmed order
+    email = await send_order_email.kiq(order_id)  # sent from a task: the context goes along
+    seen = {"repository": orders.id, "repository_unit": orders.unit.id, "sent": email.task_id}
+    journal.record(f"task {info.task_name}", context, unit.id, task_id=info.task_id, **seen)
+    return email.task_id
+
+
+@broker.task("shop.send_order_email")
+async def send_order_email(
+    order_id: int,
+    context: Inject[RequestContext],
+    orders: Inject[OrderRepository],
+    mail: Inject[EmailSender],
+    unit: Inject[UnitOfWork],
+    journal: Inject[Journal],
+    info: Inject[TaskInfo],
+) -> None:
+    order = await orders.get(context.tenant, order_id)
+    if order is None:
+        raise LookupError(f"no order {order_id} for tenant {context.tenant}")
+    await mail.send(context, order_id, f"order {order_id} ({order['item']}): {order['status']}")
+    seen = {"repository": orders.id, "repository_unit": orders.unit.id, "mailer": mail.id}
+    seen["mailer_unit"] = mail.unit.id
+    journal.record(f"task {info.task_name}", context, unit.id, task_id=info.task_id, **seen)
+
+
+@scheduler.task("shop.cleanup_outbox", schedule=[{"cron": "0 3 * * *"}])  # 03:00 UTC
+async def cleanup_outbox(
+    settings: Inject[Settings],
+    unit: Inject[UnitOfWork],
+    journal: Inject[Journal],
+    info: Inject[TaskInfo],
+) -> int:
+    """Deletes outbox rows older than the retention: no request, so no RequestContext."""
+    cutoff = time.time() - settings.outbox_retention_seconds
+    cursor = await unit.execute("DELETE FROM outbox WHERE created_at < ?", cutoff)
+    context = RequestContext(correlation_id=f"cron-{info.task_id[:8]}", tenant="*")
+    journal.record(f"task {info.task_name}", context, unit.id, task_id=info.task_id)
+    return cursor.rowcount
