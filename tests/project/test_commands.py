@@ -39,6 +39,53 @@ def test_readme_demo_command_runs_the_demo_and_every_expectation_holds() -> None
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "all expectations met" in completed.stdout
     assert "[FAILED]" not in completed.stdout
+    # the shop demo: validated at start-up, served over HTTP, its tasks, tools and cron task ran
+    output = completed.stdout
+    assert re.search(r"validated \d+ entry points", output)
+    assert re.search(r"starting API on 127\.0\.0\.1:\d+", output)
+    for line in ("creating order 1/3", "creating order 3/3", "=== report"):
+        assert line in output
+    for correlation_id in ("corr-1", "corr-2", "corr-3"):  # the request, then its two tasks
+        assert re.search(
+            rf"^{correlation_id} \(tenant \w+\)\n  POST /orders .*commit, close.*\n"
+            r"  task shop\.confirm_order .*commit, close.*\n"
+            r"  task shop\.send_order_email .*mail-\d+ +commit, close",
+            output,
+            re.MULTILINE,
+        ), output
+    assert re.search(r"tool look_up_order\(999\) .*rollback, close", output)
+    assert re.search(r"tool resend_order_email .*\n  task shop\.send_order_email", output)
+    assert re.search(r"task shop\.cleanup_outbox .*commit, close", output)
+    assert "outbox (4 rows)" in output
+
+
+_SHOP_WITHOUT_EMAILS = """
+import sys
+
+from examples.shop import demo, modules
+
+
+async def send_nothing(self, context, order_id, body):
+    return None
+
+
+modules.EmailSender.send = send_nothing
+sys.exit(demo.main())
+"""
+
+
+def test_shop_demo_exits_non_zero_and_names_the_expectation_that_failed() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", _SHOP_WITHOUT_EMAILS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "[FAILED] outbox has 0 email(s) for corr-1" in completed.stdout
+    assert "all expectations met" not in completed.stdout
 
 
 def test_benchmark_harness_checks_every_contestant_in_a_quick_run() -> None:
