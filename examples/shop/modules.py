@@ -33,14 +33,27 @@ CREATE TABLE IF NOT EXISTS outbox (
 @dataclass(frozen=True)
 class Settings:
     database_path: str
+    redis_url: str | None = None  # None: tasks run in this process (taskiq's InMemoryBroker)
+    redis_prefix: str = "injectq-shop"  # of the queue and result keys
+    journal_path: str | None = None  # where the demo's Journal writes, for every process
     outbox_retention_seconds: float = 7 * 24 * 3600
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
-        return cls(database_path=environ.get("SHOP_DATABASE_PATH", "shop.sqlite3"))
+        return cls(
+            database_path=environ.get("SHOP_DATABASE_PATH", "shop.sqlite3"),
+            redis_url=environ.get("SHOP_REDIS_URL") or None,
+            redis_prefix=environ.get("SHOP_REDIS_PREFIX", "injectq-shop"),
+            journal_path=environ.get("SHOP_JOURNAL_PATH") or None,
+        )
 
 
 _ids = itertools.count(1)
+
+
+def new_id(prefix: str) -> str:
+    """Unique across the processes of one run: the process id, then a counter."""
+    return f"{prefix}-{os.getpid()}.{next(_ids)}"
 
 
 class Database:
@@ -48,7 +61,7 @@ class Database:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.id = f"db-{uuid.uuid4().hex[:6]}"
+        self.id = new_id("db")
 
     async def connect(self) -> aiosqlite.Connection:
         # autocommit mode: the UnitOfWork says BEGIN IMMEDIATE and COMMIT itself
@@ -59,7 +72,7 @@ class UnitOfWork:
     """One transaction per unit of work, committed or rolled back by its finalizer."""
 
     def __init__(self, connection: aiosqlite.Connection, journal: Journal) -> None:
-        self.id = f"uow-{next(_ids)}"
+        self.id = new_id("uow")
         self.connection = connection
         self.journal = journal
         self.state = "open"
@@ -84,7 +97,7 @@ class UnitOfWork:
 
 class OrderRepository:
     def __init__(self, unit: UnitOfWork) -> None:
-        self.id = f"repo-{next(_ids)}"
+        self.id = new_id("repo")
         self.unit = unit
 
     async def add(self, context: RequestContext, item: str) -> int:
@@ -117,7 +130,7 @@ class EmailSender:
     """Writes to the outbox table in the unit's transaction; a relay would deliver them."""
 
     def __init__(self, unit: UnitOfWork) -> None:
-        self.id = f"mail-{next(_ids)}"
+        self.id = new_id("mail")
         self.unit = unit
 
     async def send(self, context: RequestContext, order_id: int, body: str) -> None:
@@ -133,7 +146,7 @@ class InfrastructureModule(Module):
 
     def configure(self, binder: Binder) -> None:
         binder[Settings] = self.settings
-        binder[Journal] = Journal()
+        binder[Journal] = Journal(self.settings.journal_path)
 
     @singleton
     @provider

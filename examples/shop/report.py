@@ -19,6 +19,7 @@ def _duration_ms(journal: Journal, unit_id: str) -> float:
 def report(outcome: dict[str, Any], orders: list[tuple[str, str, str]]) -> None:
     journal: Journal = outcome["journal"]
     print("\n=== report: units of work, grouped by correlation id ===")
+    print("(instance ids: <kind>-<process id>.<n>; finalizers in the order they ran)")
     by_correlation: dict[str, list[dict[str, Any]]] = {}
     for unit in journal.units:
         by_correlation.setdefault(unit["context"].correlation_id, []).append(unit)
@@ -28,10 +29,10 @@ def report(outcome: dict[str, Any], orders: list[tuple[str, str, str]]) -> None:
             scoped = " ".join(unit[name] for name in SCOPED if name in unit)
             finalizers = ", ".join(_finalizers(journal, unit["unit"])) or "none"
             timing = f"{_duration_ms(journal, unit['unit']):7.1f} ms"
-            line = f"  {unit['kind']:<26} {unit['unit']:<7} {scoped:<17} {finalizers:<16}"
+            line = f"  {unit['kind']:<26} {unit['unit']:<12} {scoped:<26} {finalizers:<16}"
             print(f"{line} {timing}")
     first = journal.events[0][0] if journal.events else 0.0
-    print("singletons (closed at each lifespan end: the MCP client's, then the API's):")
+    print("singletons (each process, and each server lifespan here, closes its own):")
     for at, unit, what in journal.events:
         if unit.startswith("db-"):
             print(f"  Database {unit} {what:<5} at +{(at - first) * 1000:.0f} ms")
@@ -85,7 +86,7 @@ def check(outcome: dict[str, Any], orders: list[tuple[str, str, str]]) -> list[s
     for db in databases:
         expect(_finalizers(journal, db) == ["close"], f"Database {db} was not closed")
 
-    expect(outcome["tool_failed"], "look_up_order(999) did not fail")
+    expect(outcome["failed"].is_error, "look_up_order(999) did not fail")
     expect(outcome["missing"] == 404, f"GET /orders/999 answered {outcome['missing']}")
     expect(outcome["looked_up"]["id"] == 1, f"look_up_order returned {outcome['looked_up']}")
     outbox = outcome["outbox"]

@@ -1,8 +1,8 @@
 """The broker, the tasks and the scheduler; builds the container once for this process.
 
-`taskiq worker examples.shop.tasks:broker` would run the tasks and `taskiq scheduler
-examples.shop.tasks:scheduler` would send the cron task; this first cut uses taskiq's
-InMemoryBroker, which runs each task in the sending process as an asyncio task.
+Without SHOP_REDIS_URL the broker is taskiq's InMemoryBroker, which runs each task in the
+sending process as an asyncio task. With it, `taskiq worker examples.shop.tasks:broker` runs
+the tasks and `taskiq scheduler examples.shop.tasks:scheduler` sends the cron task.
 """
 
 import time
@@ -22,7 +22,14 @@ from .modules import EmailSender, OrderRepository, Settings, UnitOfWork, build_c
 
 
 def make_broker(settings: Settings) -> AsyncBroker:
-    return InMemoryBroker()  # tasks run in this process, as asyncio tasks
+    if settings.redis_url is None:
+        return InMemoryBroker()  # tasks run in this process, as asyncio tasks
+    from taskiq_redis import ListQueueBroker, RedisAsyncResultBackend
+
+    prefix = settings.redis_prefix
+    return ListQueueBroker(settings.redis_url, queue_name=f"{prefix}:queue").with_result_backend(
+        RedisAsyncResultBackend(settings.redis_url, prefix_str=prefix)
+    )
 
 
 container = build_container()

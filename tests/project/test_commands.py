@@ -49,7 +49,7 @@ def test_readme_demo_command_runs_the_demo_and_every_expectation_holds() -> None
         assert re.search(
             rf"^{correlation_id} \(tenant \w+\)\n  POST /orders .*commit, close.*\n"
             r"  task shop\.confirm_order .*commit, close.*\n"
-            r"  task shop\.send_order_email .*mail-\d+ +commit, close",
+            r"  task shop\.send_order_email .*mail-[\d.]+ +commit, close",
             output,
             re.MULTILINE,
         ), output
@@ -57,6 +57,31 @@ def test_readme_demo_command_runs_the_demo_and_every_expectation_holds() -> None
     assert re.search(r"tool resend_order_email .*\n  task shop\.send_order_email", output)
     assert re.search(r"task shop\.cleanup_outbox .*commit, close", output)
     assert "outbox (4 rows)" in output
+
+
+def test_shop_demo_on_redis_runs_its_tasks_in_a_taskiq_worker_process() -> None:
+    from tests._servers import running_redis_server
+
+    with running_redis_server() as redis:
+        completed = subprocess.run(
+            [sys.executable, "-m", "examples.shop.demo", "--redis", redis.url],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    output = completed.stdout
+    assert completed.returncode == 0, output + completed.stderr
+    assert "all expectations met" in output
+    assert "stopped worker (exit 0)" in output
+    assert "stopped scheduler (exit 0)" in output
+    # the API's units and the tasks' units are in two processes: ids carry the process id
+    post = re.search(r"POST /orders +uow-(\d+)\.", output)
+    task = re.search(r"task shop\.confirm_order +uow-(\d+)\.", output)
+    assert post, output
+    assert task, output
+    assert post.group(1) != task.group(1)
 
 
 _SHOP_WITHOUT_EMAILS = """
