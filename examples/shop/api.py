@@ -1,6 +1,6 @@
 """The FastAPI app: on the container of `tasks.py`, so the tasks it sends carry its context."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,7 +15,7 @@ from .tasks import broker, confirm_order, container
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncGenerator[None]:
     await broker.startup()  # the API sends tasks: it is a client of the broker
     try:
         yield

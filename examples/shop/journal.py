@@ -25,8 +25,12 @@ class Journal:
     """What each unit of work got, and which finalizers ran (a singleton)."""
 
     path: str | None = None
-    events: list[tuple[float, str, str]] = field(default_factory=list)  # (time, unit id, what)
-    units: list[dict[str, Any]] = field(default_factory=list)  # what each unit of work saw
+    events: list[tuple[float, str, str]] = field(
+        default_factory=list[tuple[float, str, str]]
+    )  # (time, unit id, what)
+    units: list[dict[str, Any]] = field(
+        default_factory=list[dict[str, Any]]
+    )  # what each unit of work saw
 
     def event(self, unit_id: str, what: str) -> None:
         entry = (time.time(), unit_id, what)

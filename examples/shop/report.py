@@ -33,9 +33,9 @@ def report(outcome: dict[str, Any], orders: list[tuple[str, str, str]]) -> None:
             print(f"{line} {timing}")
     first = journal.events[0][0] if journal.events else 0.0
     print("singletons (each process, and each server lifespan here, closes its own):")
-    for at, unit, what in journal.events:
-        if unit.startswith("db-"):
-            print(f"  Database {unit} {what:<5} at +{(at - first) * 1000:.0f} ms")
+    for at, owner, what in journal.events:
+        if owner.startswith("db-"):
+            print(f"  Database {owner} {what:<5} at +{(at - first) * 1000:.0f} ms")
     print(f"outbox ({len(outcome['outbox'])} rows):")
     for tenant, order_id, correlation_id, body in outcome["outbox"]:
         print(f"  {tenant:<5} order {order_id}  {correlation_id:<12} {body}")

@@ -12,6 +12,7 @@ from taskiq.schedule_sources import LabelScheduleSource
 
 from injectq.integrations.taskiq import (
     Inject,
+    InjectQDependency,
     TaskInfo,
     TaskiqScheduler,
     setup_taskiq_integration,
@@ -41,11 +42,11 @@ scheduler = TaskiqScheduler(broker=broker, sources=[LabelScheduleSource(broker)]
 @broker.task("shop.confirm_order")
 async def confirm_order(
     order_id: int,
-    context: Inject[RequestContext],
-    orders: Inject[OrderRepository],
-    unit: Inject[UnitOfWork],
-    journal: Inject[Journal],
-    info: Inject[TaskInfo],
+    context: Inject[RequestContext] = InjectQDependency(),
+    orders: Inject[OrderRepository] = InjectQDependency(),
+    unit: Inject[UnitOfWork] = InjectQDependency(),
+    journal: Inject[Journal] = InjectQDependency(),
+    info: Inject[TaskInfo] = InjectQDependency(),
 ) -> str:
     await orders.set_status(context.tenant, order_id, "confirmed")
     await unit.commit()  # before sending: the email task reads the confirmed order
@@ -58,12 +59,12 @@ async def confirm_order(
 @broker.task("shop.send_order_email")
 async def send_order_email(
     order_id: int,
-    context: Inject[RequestContext],
-    orders: Inject[OrderRepository],
-    mail: Inject[EmailSender],
-    unit: Inject[UnitOfWork],
-    journal: Inject[Journal],
-    info: Inject[TaskInfo],
+    context: Inject[RequestContext] = InjectQDependency(),
+    orders: Inject[OrderRepository] = InjectQDependency(),
+    mail: Inject[EmailSender] = InjectQDependency(),
+    unit: Inject[UnitOfWork] = InjectQDependency(),
+    journal: Inject[Journal] = InjectQDependency(),
+    info: Inject[TaskInfo] = InjectQDependency(),
 ) -> None:
     order = await orders.get(context.tenant, order_id)
     if order is None:
@@ -76,10 +77,10 @@ async def send_order_email(
 
 @scheduler.task("shop.cleanup_outbox", schedule=[{"cron": "0 3 * * *"}])  # 03:00 UTC
 async def cleanup_outbox(
-    settings: Inject[Settings],
-    unit: Inject[UnitOfWork],
-    journal: Inject[Journal],
-    info: Inject[TaskInfo],
+    settings: Inject[Settings] = InjectQDependency(),
+    unit: Inject[UnitOfWork] = InjectQDependency(),
+    journal: Inject[Journal] = InjectQDependency(),
+    info: Inject[TaskInfo] = InjectQDependency(),
 ) -> int:
     """Deletes outbox rows older than the retention: no request, so no RequestContext."""
     cutoff = time.time() - settings.outbox_retention_seconds
