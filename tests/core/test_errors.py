@@ -545,3 +545,12 @@ def test_every_error_derives_from_injectq_error(error: type[Exception]) -> None:
 
 def test_finalization_error_is_an_exception_group() -> None:
     assert issubclass(FinalizationError, ExceptionGroup)
+
+
+def test_the_container_class_is_never_autowired_into_a_new_empty_container() -> None:
+    container = InjectQ()
+    with pytest.raises(MissingBindingError, match="no binding for InjectQ") as raised:
+        container.get(InjectQ)
+    assert "inject the services you need instead" in str(raised.value)
+    container.bind(InjectQ, container)
+    assert container.get(InjectQ) is container

@@ -632,6 +632,7 @@ def _reaches(node: Any, key: Any) -> bool:
 def _autowirable(key: object) -> bool:
     return (
         isinstance(key, type)
+        and not issubclass(key, InjectQ)  # a new, empty container is never what was meant
         and is_checkable_class(key)
         and key.__module__ != "builtins"
         and not inspect.isabstract(key)
@@ -646,4 +647,9 @@ def _missing_fix(key: object) -> str:
         return f"{name} is abstract: bind a concrete subclass with container.bind({name}, Impl)"
     if isinstance(key, type) and key.__module__ == "builtins":
         return f"bind a value: container[{name}] = ..."
+    if isinstance(key, type) and issubclass(key, InjectQ):
+        return (
+            "inject the services you need instead of the container; to hand one over on "
+            f"purpose, bind it: container.bind({name}, container)"
+        )
     return f"bind it: container.bind({name}, ...) or container.bind_factory({name}, factory)"
