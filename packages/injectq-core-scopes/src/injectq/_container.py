@@ -632,11 +632,16 @@ def _reaches(node: Any, key: Any) -> bool:
 def _autowirable(key: object) -> bool:
     return (
         isinstance(key, type)
-        and not issubclass(key, InjectQ)  # a new, empty container is never what was meant
+        and not _is_container_class(key)
         and is_checkable_class(key)
         and key.__module__ != "builtins"
         and not inspect.isabstract(key)
     )
+
+
+def _is_container_class(key: type) -> bool:
+    # autowiring it would make a new, empty container: never what was meant
+    return issubclass(key, InjectQ)
 
 
 def _missing_fix(key: object) -> str:
@@ -647,7 +652,7 @@ def _missing_fix(key: object) -> str:
         return f"{name} is abstract: bind a concrete subclass with container.bind({name}, Impl)"
     if isinstance(key, type) and key.__module__ == "builtins":
         return f"bind a value: container[{name}] = ..."
-    if isinstance(key, type) and issubclass(key, InjectQ):
+    if isinstance(key, type) and _is_container_class(key):
         return (
             "inject the services you need instead of the container; to hand one over on "
             f"purpose, bind it: container.bind({name}, container)"
