@@ -545,3 +545,31 @@ async def test_calling_a_task_function_directly_says_that_nothing_was_injected(
         await job(context=InjectQDependency(TaskContext))  # what a plain call passes
     assert isinstance(raised.value, AttributeError)  # so hasattr() keeps working
     assert ".kiq()" in str(raised.value)
+
+
+@scoped("request")
+class RequestCache:
+    pass
+
+
+class Report:
+    def __init__(self, cache: RequestCache) -> None:
+        self.cache = cache
+
+
+def test_validation_reports_a_task_that_needs_a_service_of_a_scope_tasks_never_open(
+    journal: Journal,
+) -> None:
+    broker = make_broker()
+    container = make_container(journal)
+    container.bind(RequestCache, RequestCache)
+    setup_taskiq_integration(broker, container)
+
+    @broker.task(task_name="report")
+    async def report(made: Report = InjectQDependency(Report)) -> None:
+        return None
+
+    with pytest.raises(ValidationError) as raised:
+        container.validate(entry_points=task_entry_points(broker))
+    assert "task report needs RequestCache, which lives in scope 'request'" in str(raised.value)
+    assert "task report -> Report -> RequestCache" in str(raised.value)

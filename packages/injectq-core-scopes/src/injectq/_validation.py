@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import AsyncFactoryError, InjectQError, ScopeError, ValidationError, prepend_path
 from ._keys import key_name
-from ._lifetimes import CONTEXT, SINGLETON, declared_lifetime
+from ._lifetimes import CONTEXT, SCOPED, SINGLETON, TRANSIENT, declared_lifetime
 from ._providers import Kind, Provider
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ class EntryPoint:
     in_scope: bool = True
     #: the scope context keys its runtime supplies; None means "do not check"
     context: frozenset[Any] | None = None
+    #: the names of the scopes open around it (`{"task"}`); None means "do not check"
+    scopes: frozenset[str] | None = None
     #: it is handed work by another unit of work, so the container's propagated values
     #: arrive with it (a task enqueued by a request) and are not built where it runs
     receives_propagated: bool = False
@@ -112,23 +114,45 @@ def _check_entry(entry: EntryPoint, node: Node, propagated: frozenset[Any]) -> N
             path=node.scope_path,
             fix=f"run {entry.name} inside a scope, or make {node.scope_path[-1]} a singleton",
         )
-    if entry.context is not None:
-        arriving: frozenset[Any] = propagated if entry.receives_propagated else frozenset()
-        for path, context_key in _context_needs(node, arriving):
-            if context_key not in entry.context:
-                raise ScopeError(
-                    f"{entry.name} needs {key_name(context_key)}, a scope context value that "
-                    "its runtime does not supply",
-                    path=path,
-                    fix=f"do not depend on {key_name(context_key)} from {entry.name}: pass the "
-                    "data it needs explicitly (or through propagated context)",
-                )
+    if entry.context is None and entry.scopes is None:
+        return
+    arriving: frozenset[Any] = propagated if entry.receives_propagated else frozenset()
+    for path, needed in _reachable(node, arriving):
+        if entry.context is not None and _missing_context(needed, entry.context):
+            raise ScopeError(
+                f"{entry.name} needs {key_name(needed.key)}, a scope context value that "
+                "its runtime does not supply",
+                path=path,
+                fix=f"do not depend on {key_name(needed.key)} from {entry.name}: pass the "
+                "data it needs explicitly (or through propagated context)",
+            )
+        if entry.scopes is not None and _missing_scope(needed, entry.scopes):
+            opened = ", ".join(repr(name) for name in sorted(entry.scopes)) or "none"
+            raise ScopeError(
+                f"{entry.name} needs {needed.name}, which lives in scope "
+                f"{needed.lifetime!r}; the scopes open around it: {opened}",
+                path=path,
+                fix=f"bind {needed.name} with scope='scoped' (the unit of work wherever it "
+                f"runs), or keep it out of {entry.name}",
+            )
 
 
-def _context_needs(node: Node, arriving: frozenset[Any]) -> list[tuple[tuple[str, ...], Any]]:
-    """Every scope context key reachable from `node`, with the path to it, not looking into
-    the keys whose values `arriving` says come with the unit of work."""
-    found: list[tuple[tuple[str, ...], Any]] = []
+_UNNAMED = frozenset({SINGLETON, SCOPED, TRANSIENT, CONTEXT})
+
+
+def _missing_context(node: Node, supplied: frozenset[Any]) -> bool:
+    is_context_value = node.lifetime == CONTEXT and node.provider.kind is Kind.CONTEXT_VALUE
+    return is_context_value and node.key not in supplied
+
+
+def _missing_scope(node: Node, opened: frozenset[str]) -> bool:
+    return node.lifetime not in _UNNAMED and node.lifetime not in opened
+
+
+def _reachable(node: Node, arriving: frozenset[Any]) -> list[tuple[tuple[str, ...], Node]]:
+    """Every node reachable from `node`, with the path to it, not looking into the keys whose
+    values `arriving` says come with the unit of work."""
+    found: list[tuple[tuple[str, ...], Node]] = []
     stack: list[tuple[Node, tuple[str, ...]]] = [(node, (node.name,))]
     visited: set[int] = set()
     while stack:
@@ -136,8 +160,7 @@ def _context_needs(node: Node, arriving: frozenset[Any]) -> list[tuple[tuple[str
         if id(current) in visited or current.key in arriving:
             continue
         visited.add(id(current))
-        if current.lifetime == CONTEXT and current.provider.kind is Kind.CONTEXT_VALUE:
-            found.append((path, current.key))
+        found.append((path, current))
         for _, argument in current.arguments:
             if argument is not None:
                 stack.append((argument, (*path, argument.name)))

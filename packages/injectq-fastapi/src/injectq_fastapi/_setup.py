@@ -82,11 +82,14 @@ def route_entry_points(app: FastAPI) -> list[EntryPoint]:
             continue
         if is_websocket(route):
             supplied: frozenset[Any] = frozenset({WebSocket})
+            scope = "session"
             name = f"WEBSOCKET {route.path}"
         else:
             supplied = frozenset({Request})
+            scope = "request"
             name = f"{','.join(sorted(route.methods or ()))} {route.path}"
-        entries.append(EntryPoint(name, tuple(_injected_keys(dependant)), context=supplied))
+        keys = tuple(_injected_keys(dependant))
+        entries.append(EntryPoint(name, keys, context=supplied, scopes=frozenset({scope})))
     return entries
 
 

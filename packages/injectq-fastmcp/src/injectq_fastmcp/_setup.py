@@ -104,5 +104,5 @@ def mcp_entry_points(mcp: FastMCP[Any]) -> list[EntryPoint]:
         if name is None or not callable(function):
             continue
         keys = tuple(key for _, key in injected_parameters(user_function(function)))
-        entries.append(EntryPoint(name, keys, context=supplied))
+        entries.append(EntryPoint(name, keys, context=supplied, scopes=frozenset({"request"})))
     return entries

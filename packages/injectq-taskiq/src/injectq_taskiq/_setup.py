@@ -101,5 +101,13 @@ def task_entry_points(target: AsyncBroker | TaskiqScheduler) -> list[EntryPoint]
     entries: list[EntryPoint] = []
     for name in sorted(broker_of(target).get_all_tasks()):
         keys: tuple[Any, ...] = tuple(p.key for p in middleware.injected(name))
-        entries.append(EntryPoint(f"task {name}", keys, context=supplied, receives_propagated=True))
+        entries.append(
+            EntryPoint(
+                f"task {name}",
+                keys,
+                context=supplied,
+                scopes=frozenset({"task"}),
+                receives_propagated=True,
+            )
+        )
     return entries
