@@ -3,7 +3,7 @@
 from _cases import Scenario
 from _page import Section, markdown_page, run_bullets, timing_bullet
 from _suite import Contestant, Results, RunInfo
-from _svg import bar_chart
+from _svg import Bar, bar, bar_chart, subtitle
 from _tables import Row, format_ns, outcome_rows, ratio, text_table, timed_ns
 
 PAGE_NAME = "benchmarks.md"
@@ -35,6 +35,14 @@ _FOOTER = (
     "[benchmarks-fastapi.md](benchmarks-fastapi.md), tool calls through FastMCP in "
     "[benchmarks-fastmcp.md](benchmarks-fastmcp.md)."
 )
+
+
+_CHART_HEADING = "InjectQ core resolution benchmarks (ns per operation, shorter is faster)"
+
+
+def _bar(row: Row) -> Bar:
+    ns = row.ns_per_op
+    return bar(row, ns, f"{format_ns(ns or 0)} ns ({row.cells[2]} manual)")  # vs manual
 
 
 class LatencyReport:
@@ -88,6 +96,6 @@ class LatencyReport:
             figure=f"![ns per operation, per scenario]({CHART_NAME})",
             footer=_FOOTER,
         )
-        subtitle = f"Python {info.python}, {info.platform}, {info.date}; median of {info.repeats}"
-        chart = bar_chart([(s.title, rows[s.key]) for s in scenarios], subtitle)
+        panels = [(s.title, [_bar(row) for row in rows[s.key]]) for s in scenarios]
+        chart = bar_chart(panels, _CHART_HEADING, subtitle(info))
         return {PAGE_NAME: page, CHART_NAME: chart}

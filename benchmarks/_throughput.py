@@ -6,7 +6,8 @@ contestant's rate divided by the no-injection floor's (1.00 = as fast as no inje
 best peer* divided by the fastest peer's (above 1.00 = ahead of every peer). Each suite names
 its floor, its unit, its goal for InjectQ and the page's own bullets. A suite whose goal is a
 cost per operation (``added_cost``) also gets an *added µs* column: a contestant's time per
-operation minus the floor's, what its injection adds to each operation.
+operation minus the floor's, what its injection adds to each operation. The page embeds a
+bar chart of *of floor* per scenario (``docs/benchmarks_<suite>.svg``).
 """
 
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from _page import Section, markdown_page, run_bullets, sentence
 from _suite import Contestant, Results, RunInfo, Scenario
+from _svg import bar_chart, share_bars, subtitle
 from _tables import Row, outcome_rows, ratio, text_table, timed_ns
 
 INJECTQ = "injectq"
@@ -178,14 +180,18 @@ class ThroughputReport:
             )
             for s in scenarios
         ]
+        chart = f"benchmarks_{self.suite}.svg"
         page = markdown_page(
             heading=self.heading,
             suite=self.suite,
             see_also=self.see_also,
             bullets=[*run_bullets(info), *self.bullets(info), ratios],
             sections=sections,
+            figure=f"![{unit} of each contestant over the floor's, per scenario]({chart})",
         )
-        return {page_name(self.suite): page}
+        heading = f"{self.heading} ({unit} of floor, longer is faster; 1.00 = no injection)"
+        panels = [(sect.title, share_bars(sect.rows, self.floor, unit)) for sect in sections]
+        return {page_name(self.suite): page, chart: bar_chart(panels, heading, subtitle(info), 1.0)}
 
 
 def added_text(ns: float, floor_rate: float | None) -> str:

@@ -62,7 +62,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "benchmarks_core.svg; taskiq: tasks through taskiq's InMemoryBroker, writing "
         "docs/benchmarks-taskiq.md; fastapi: requests through a FastAPI app, writing "
         "docs/benchmarks-fastapi.md; fastmcp: tool calls to a FastMCP server, directly and "
-        "through an in-memory client, writing docs/benchmarks-fastmcp.md",
+        "through an in-memory client, writing docs/benchmarks-fastmcp.md (each throughput "
+        "suite also writes its chart, docs/benchmarks_<suite>.svg)",
     )
     parser.add_argument(
         "--quick",
