@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from _fastapi_model import ITEM_ID
 from _suite import expect
+from _unit_model import ITEM_ID, check_payloads
 from fastapi import FastAPI
 from starlette.types import Message
 
@@ -135,17 +135,4 @@ def _response(messages: object) -> dict[str, Any]:
 def check_responses(first: object, second: object) -> None:
     """Both requests: 200, JSON with the path's item id; each had a Session of its own, built
     from the Settings singleton that both requests were given."""
-    bodies = [_response(first), _response(second)]
-    keys = {"item_id", "session", "session_settings", "settings"}
-    for body in bodies:
-        expect(set(body) == keys, f"the body has keys {sorted(body)}, not {sorted(keys)}")
-        expect(body["item_id"] == ITEM_ID, f"item_id {body['item_id']!r}, not {ITEM_ID}")
-        expect(body["session"] > 0, "the endpoint was given something else for its Session")
-        expect(body["settings"] < 0, "the endpoint was given something else for its Settings")
-        expect(
-            body["session_settings"] == body["settings"],
-            "the Session was built with another Settings than the singleton",
-        )
-    one, two = bodies
-    expect(one["session"] != two["session"], "two requests shared one Session (not per request)")
-    expect(one["settings"] == two["settings"], "the Settings singleton differs between requests")
+    check_payloads([_response(first), _response(second)], giver="the endpoint", unit="request")

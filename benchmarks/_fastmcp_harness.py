@@ -23,10 +23,13 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
-from _fastmcp_model import ITEM_ID, TOOL
 from _suite import expect
+from _unit_model import ITEM_ID, check_payloads
 from fastmcp import Client, FastMCP
 from mcp.types import TextContent
+
+TOOL = "item"
+"""The name every contestant's tool is registered under."""
 
 ARGUMENTS: dict[str, Any] = {"item_id": ITEM_ID}
 INPUT_SCHEMA: dict[str, Any] = {
@@ -153,17 +156,4 @@ def _structured(result: object) -> dict[str, Any]:
 def check_results(first: object, second: object) -> None:
     """Both calls: the argument's item id; each had a Session of its own, built from the
     Settings singleton that both calls were given."""
-    results = [_structured(first), _structured(second)]
-    keys = {"item_id", "session", "session_settings", "settings"}
-    for result in results:
-        expect(set(result) == keys, f"the result has keys {sorted(result)}, not {sorted(keys)}")
-        expect(result["item_id"] == ITEM_ID, f"item_id {result['item_id']!r}, not {ITEM_ID}")
-        expect(result["session"] > 0, "the tool was given something else for its Session")
-        expect(result["settings"] < 0, "the tool was given something else for its Settings")
-        expect(
-            result["session_settings"] == result["settings"],
-            "the Session was built with another Settings than the singleton",
-        )
-    one, two = results
-    expect(one["session"] != two["session"], "two calls shared one Session (not one per call)")
-    expect(one["settings"] == two["settings"], "the Settings singleton differs between calls")
+    check_payloads([_structured(first), _structured(second)], giver="the tool", unit="call")

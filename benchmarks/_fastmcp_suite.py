@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from _fastmcp_harness import (
+    TOOL,
     FastmcpCase,
     check_results,
     check_schema,
@@ -20,11 +21,11 @@ from _fastmcp_harness import (
     direct_runner,
     lifespan,
 )
-from _fastmcp_model import ITEM_ID, TOOL
 from _page import timing_bullet
 from _suite import NotAvailable, RunInfo, Suite, Trial, build_case
 from _throughput import Goal, ThroughputReport
 from _timing import TimingConfig
+from _unit_model import ITEM_ID
 from fastmcp_contestants import FASTMCP_CONTESTANTS, FLOOR
 
 FULL = TimingConfig(repeats=25, target_ns=60_000_000)

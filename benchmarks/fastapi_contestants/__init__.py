@@ -3,7 +3,7 @@
 Each module here defines ``build() -> FastapiCase | NotAvailable``: a FastAPI app set up the
 way its library's documentation does (middleware, lifespan, route wrappers), with one async
 endpoint ``GET /items/{item_id}`` that is given a request-scoped ``Session`` and the
-``Settings`` singleton and returns ``_fastapi_model.item_body(...)``. The suite sends the
+``Settings`` singleton and returns ``_unit_model.item_payload(...)``. The suite sends the
 requests and runs the app's lifespan in the same way for everyone; see ``_fastapi_harness``.
 """
 

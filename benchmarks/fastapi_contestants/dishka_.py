@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from _fastapi_harness import FastapiCase
-from _fastapi_model import Session, Settings, item_body
+from _unit_model import Session, Settings, item_payload
 from dishka import Provider, Scope, make_async_container
 from dishka.integrations.fastapi import FastapiProvider, FromDishka, inject, setup_dishka
 from fastapi import FastAPI
@@ -31,7 +31,7 @@ def build() -> FastapiCase:
     @app.get("/items/{item_id}")
     @inject
     async def read_item(item_id: int, session: FromDishka[Session], settings: FromDishka[Settings]):
-        return item_body(item_id, session, settings)
+        return item_payload(item_id, session, settings)
 
     setup_dishka(container, app)
     return FastapiCase(app, "REQUEST-scoped Session, APP-scoped Settings, @inject")

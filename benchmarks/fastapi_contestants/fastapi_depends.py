@@ -9,7 +9,7 @@ the thread pool, and neither needs a ``yield`` (the Session has nothing to clean
 from typing import Annotated
 
 from _fastapi_harness import FastapiCase
-from _fastapi_model import Session, Settings, item_body
+from _unit_model import Session, Settings, item_payload
 from fastapi import Depends, FastAPI
 
 
@@ -32,6 +32,6 @@ def build() -> FastapiCase:
         session: Annotated[Session, Depends(get_session)],
         settings: Annotated[Settings, Depends(get_settings)],
     ):
-        return item_body(item_id, session, settings)
+        return item_payload(item_id, session, settings)
 
     return FastapiCase(app, "async def dependency functions, no yield; Settings from a closure")

@@ -5,7 +5,7 @@ floor every other contestant's requests per second are divided by.
 """
 
 from _fastapi_harness import FastapiCase
-from _fastapi_model import Session, Settings, item_body
+from _unit_model import Session, Settings, item_payload
 from fastapi import FastAPI
 
 SETTINGS = Settings()
@@ -17,6 +17,6 @@ def build() -> FastapiCase:
     # no return annotation on any contestant's endpoint: FastAPI would validate every body
     @app.get("/items/{item_id}")
     async def read_item(item_id: int):
-        return item_body(item_id, Session(SETTINGS), SETTINGS)
+        return item_payload(item_id, Session(SETTINGS), SETTINGS)
 
     return FastapiCase(app, "Session(SETTINGS) in the endpoint, module-level Settings")

@@ -5,7 +5,7 @@ The adapter's ASGI middleware opens one InjectQ scope per request; the Session i
 """
 
 from _fastapi_harness import FastapiCase
-from _fastapi_model import Session, Settings, item_body
+from _unit_model import Session, Settings, item_payload
 from fastapi import FastAPI
 
 from injectq import InjectQ
@@ -20,7 +20,7 @@ def build() -> FastapiCase:
 
     @app.get("/items/{item_id}")
     async def read_item(item_id: int, session: Inject[Session], settings: Inject[Settings]):
-        return item_body(item_id, session, settings)
+        return item_payload(item_id, session, settings)
 
     setup_fastapi_integration(app, container)
     return FastapiCase(app, "scoped Session, singleton Settings, Inject[T] parameters")

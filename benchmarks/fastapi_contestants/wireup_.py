@@ -10,7 +10,7 @@ the app's lifespan ends.
 """
 
 from _fastapi_harness import FastapiCase
-from _fastapi_model import Session, Settings, item_body
+from _unit_model import Session, Settings, item_payload
 from fastapi import APIRouter, FastAPI
 from wireup import Injected, create_async_container, injectable
 from wireup.integration.fastapi import WireupRoute, setup
@@ -27,7 +27,7 @@ def build() -> FastapiCase:
 
     @router.get("/items/{item_id}")
     async def read_item(item_id: int, session: Injected[Session], settings: Injected[Settings]):
-        return item_body(item_id, session, settings)
+        return item_payload(item_id, session, settings)
 
     app = FastAPI()
     app.include_router(router)

@@ -3,7 +3,7 @@
 Each module here defines ``build() -> FastmcpCase | NotAvailable``: a FastMCP server set up
 the way its library's documentation does (middleware, lifespan, tool decorators), with one
 async tool ``item(item_id: int)`` that is given a call-scoped ``Session`` and the
-``Settings`` singleton and returns ``_fastmcp_model.item_result(...)``. The suite calls the
+``Settings`` singleton and returns ``_unit_model.item_payload(...)``. The suite calls the
 tool and runs the server's lifespan in the same way for everyone; see ``_fastmcp_harness``.
 """
 

@@ -10,7 +10,7 @@ parameters.
 """
 
 from _fastmcp_harness import FastmcpCase
-from _fastmcp_model import Session, Settings, item_result
+from _unit_model import Session, Settings, item_payload
 from dishka import Provider, Scope, make_async_container
 from dishka_fastmcp import FromDishka, dishka_lifespan, inject, setup_dishka
 from fastmcp import FastMCP
@@ -29,6 +29,6 @@ def build() -> FastmcpCase:
     async def item(
         item_id: int, session: FromDishka[Session], settings: FromDishka[Settings]
     ) -> dict[str, int]:
-        return item_result(item_id, session, settings)
+        return item_payload(item_id, session, settings)
 
     return FastmcpCase(mcp, "REQUEST-scoped Session, APP-scoped Settings, @inject")

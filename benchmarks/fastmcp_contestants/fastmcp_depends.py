@@ -12,7 +12,7 @@ itself unless wrapped with ``asynccontextmanager``).
 from typing import Annotated
 
 from _fastmcp_harness import FastmcpCase
-from _fastmcp_model import Session, Settings, item_result
+from _unit_model import Session, Settings, item_payload
 from fastmcp import FastMCP
 from fastmcp.dependencies import Depends
 
@@ -34,6 +34,6 @@ def build() -> FastmcpCase:
         session: Annotated[Session, Depends(get_session)],
         settings: Annotated[Settings, Depends(get_settings)],
     ) -> dict[str, int]:
-        return item_result(item_id, session, settings)
+        return item_payload(item_id, session, settings)
 
     return FastmcpCase(mcp, "Depends on async functions, no yield; Settings from a closure")

@@ -5,7 +5,7 @@ floor every other contestant's calls are compared with.
 """
 
 from _fastmcp_harness import FastmcpCase
-from _fastmcp_model import Session, Settings, item_result
+from _unit_model import Session, Settings, item_payload
 from fastmcp import FastMCP
 
 SETTINGS = Settings()
@@ -16,6 +16,6 @@ def build() -> FastmcpCase:
 
     @mcp.tool
     async def item(item_id: int) -> dict[str, int]:
-        return item_result(item_id, Session(SETTINGS), SETTINGS)
+        return item_payload(item_id, Session(SETTINGS), SETTINGS)
 
     return FastmcpCase(mcp, "Session(SETTINGS) in the tool, module-level Settings")

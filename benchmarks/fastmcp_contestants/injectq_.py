@@ -7,7 +7,7 @@ adapter gives it its own resolving wrapper when the server starts.
 """
 
 from _fastmcp_harness import FastmcpCase
-from _fastmcp_model import Session, Settings, item_result
+from _unit_model import Session, Settings, item_payload
 from fastmcp import FastMCP
 
 from injectq import InjectQ
@@ -25,6 +25,6 @@ def build() -> FastmcpCase:
     async def item(
         item_id: int, session: Inject[Session], settings: Inject[Settings]
     ) -> dict[str, int]:
-        return item_result(item_id, session, settings)
+        return item_payload(item_id, session, settings)
 
     return FastmcpCase(mcp, "scoped Session, singleton Settings, Inject[T] parameters")
