@@ -1,17 +1,13 @@
 """Real servers for tests: a `redis-server` on a free loopback port, in a temporary directory.
 
-Use it from a conftest (pytest puts the repository root on `sys.path`):
+Tests take it as the session-wide `redis_server` fixture of tests/conftest.py:
 
-    from tests._servers import RedisServer, running_redis_server
+    def test_sends(redis_server: RedisServer) -> None:
+        broker = ListQueueBroker(redis_server.url, queue_name=f"test-{uuid.uuid4().hex}")
 
-    @pytest.fixture(scope="session")
-    def redis_server() -> Iterator[RedisServer]:
-        with running_redis_server() as server:
-            yield server
-
-When `redis-server` is not installed the fixture fails if the environment variable CI is
-"true" (CI must run every test) and skips otherwise, saying how to get it
-(`python3 scripts/dev.py test` installs it).
+or start one of their own with `running_redis_server()`. When `redis-server` is not
+installed the fixture fails if the environment variable CI is "true" (CI must run every
+test) and skips otherwise, saying how to get it (`python3 scripts/dev.py test` installs it).
 """
 
 from __future__ import annotations

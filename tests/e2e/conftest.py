@@ -1,4 +1,5 @@
-"""Fixtures of the distributed tests: a real redis-server, real `taskiq` processes, the app.
+"""Fixtures of the distributed tests: real `taskiq` processes and the app, on the real
+redis-server of tests/conftest.py.
 
 When a test fails, the output of the processes it used (and of those still running) is
 attached to its report, in sections named after the processes.
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 import pytest_asyncio
 
-from tests._servers import RedisServer, running_redis_server
+from tests._servers import RedisServer
 
 from ._harness import SHARED_NAMESPACE, STARTED, ManagedProcess, ProcessStarter, Worker, load_app
 
@@ -32,12 +33,6 @@ def pytest_runtest_makereport(
             if process.running or process.owner == item.nodeid:
                 report.sections.append((f"{process.name} output", process.describe()))
     return report
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    with running_redis_server() as server:
-        yield server
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from injectq.integrations.fastapi import (
 )
 from injectq.integrations.taskiq import InjectQDependency as TaskDependency
 from injectq.integrations.taskiq import setup_taskiq_integration
+from tests._journal import Journal
 
 
 class IUsers(Protocol):
@@ -61,13 +62,9 @@ class Unbound:
         self.setting = setting
 
 
-class Journal:
-    def __init__(self) -> None:
-        self.events: list[str] = []
-
-
-def make_app() -> tuple[FastAPI, InjectQ, Journal]:
-    journal = Journal()
+def make_app(journal: Journal | None = None) -> tuple[FastAPI, InjectQ]:
+    """The app under test; its transaction records `["commit"]` or `["rollback", error]`."""
+    journal = journal or Journal()
     container = InjectQ()
     container.bind(IUsers, Users)
     container.bind(Journal, journal)
@@ -76,10 +73,10 @@ def make_app() -> tuple[FastAPI, InjectQ, Journal]:
         try:
             yield Transaction()
         except Exception as error:
-            journal.events.append(f"rollback {error}")
+            journal.add("rollback", str(error))
             raise
         else:
-            journal.events.append("commit")
+            journal.add("commit")
 
     container.bind_factory(Transaction, transaction, scope="scoped")
     app = FastAPI()
@@ -106,14 +103,14 @@ def make_app() -> tuple[FastAPI, InjectQ, Journal]:
     async def order(
         background: BackgroundTasks, tx: Transaction = InjectQDependency(Transaction)
     ) -> dict[str, bool]:
-        background.add_task(journal.events.append, "background task ran")
+        background.add_task(journal.add, "background task ran")
         return {"ok": True}
 
     @app.get("/fail")
     async def fail(tx: Transaction = InjectQDependency(Transaction)) -> None:
         raise RuntimeError("declined")
 
-    return app, container, journal
+    return app, container
 
 
 def client(app: FastAPI) -> httpx.AsyncClient:
@@ -122,7 +119,7 @@ def client(app: FastAPI) -> httpx.AsyncClient:
 
 
 async def test_each_request_gets_its_own_scoped_instance_shared_within_the_request() -> None:
-    app, _, _ = make_app()
+    app, _ = make_app()
     async with client(app) as http:
         responses = await asyncio.gather(*(http.get("/state") for _ in range(50)))
     bodies = [response.json() for response in responses]
@@ -133,30 +130,32 @@ async def test_each_request_gets_its_own_scoped_instance_shared_within_the_reque
 
 
 async def test_sync_endpoints_are_injected_in_their_request_scope() -> None:
-    app, _, _ = make_app()
+    app, _ = make_app()
     async with client(app) as http:
         ids = {(await http.get("/sync")).json()["id"] for _ in range(5)}
     assert len(ids) == 5
 
 
-async def test_the_scope_stays_open_for_background_tasks_and_finalizers_run_after() -> None:
-    app, _, journal = make_app()
+async def test_the_scope_stays_open_for_background_tasks_and_finalizers_run_after(
+    journal: Journal,
+) -> None:
+    app, _ = make_app(journal)
     async with client(app) as http:
         response = await http.post("/orders")
     assert response.status_code == 200
-    assert journal.events == ["background task ran", "commit"]
+    assert journal.events == [["background task ran"], ["commit"]]
 
 
-async def test_an_endpoints_exception_reaches_the_finalizer() -> None:
-    app, _, journal = make_app()
+async def test_an_endpoints_exception_reaches_the_finalizer(journal: Journal) -> None:
+    app, _ = make_app(journal)
     async with client(app) as http:
         response = await http.get("/fail")
     assert response.status_code == 500
-    assert journal.events == ["rollback declined"]
+    assert journal.events == [["rollback", "declined"]]
 
 
 def test_injected_parameters_stay_out_of_the_openapi_schema() -> None:
-    app, _, _ = make_app()
+    app, _ = make_app()
     bare = FastAPI()
 
     @bare.get("/state")
@@ -192,7 +191,7 @@ def test_singletons_close_when_the_lifespan_ends() -> None:
 
 
 def test_a_websocket_connection_is_one_session_scope() -> None:
-    app, _, _ = make_app()
+    app, _ = make_app()
 
     @app.websocket("/ws")
     async def ws(websocket: WebSocket, tx: Transaction = InjectQDependency(Transaction)) -> None:
@@ -206,7 +205,7 @@ def test_a_websocket_connection_is_one_session_scope() -> None:
 
 
 def test_setting_up_twice_is_an_error_and_validation_sees_routes() -> None:
-    app, container, _ = make_app()
+    app, container = make_app()
     with pytest.raises(BindingError, match="already set up"):
         setup_fastapi_integration(app, container)
     names = [entry.name for entry in route_entry_points(app)]

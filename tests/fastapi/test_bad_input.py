@@ -3,10 +3,9 @@ that is forged, oversized or not plain data."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,6 +18,7 @@ from injectq import InjectQ, MissingBindingError, PropagationError, ValidationEr
 from injectq.integrations.fastapi import Inject, route_entry_points, setup_fastapi_integration
 from injectq.integrations.taskiq import InjectQDependency as TaskDependency
 from injectq.integrations.taskiq import setup_taskiq_integration
+from tests._journal import Journal, until
 
 LABEL = "injectq_ctx:RequestContext"
 
@@ -39,27 +39,20 @@ class AuditLog:
 
 
 @dataclass
-class Journal:
-    seen: list[tuple[str, str, str]] = field(default_factory=list)  # (task, correlation, tenant)
-    built: list[str] = field(default_factory=list)
-
-
-@dataclass
 class System:
     app: FastAPI
     broker: InMemoryBroker
-    journal: Journal
     report: Any
 
 
-def make_system() -> System:
-    journal = Journal()
+def make_system(journal: Journal) -> System:
+    """Tasks record `["ran", task, correlation id, tenant]`, the factory `["built", "AuditLog"]`."""
     container = InjectQ()
     container.bind_factory(RequestContext, request_context, scope="scoped")
     container.propagate(RequestContext)
 
     def audit_log() -> AuditLog:
-        journal.built.append("AuditLog")
+        journal.add("built", "AuditLog")
         return AuditLog()
 
     container.bind_factory(AuditLog, audit_log, scope="scoped")
@@ -70,7 +63,7 @@ def make_system() -> System:
 
     @broker.task(task_name="follow_up")
     async def follow_up(context: RequestContext = TaskDependency(RequestContext)) -> None:
-        journal.seen.append(("follow_up", context.correlation_id, context.tenant))
+        journal.add("ran", "follow_up", context.correlation_id, context.tenant)
 
     @broker.task(task_name="report")
     async def report(
@@ -78,7 +71,7 @@ def make_system() -> System:
         context: RequestContext = TaskDependency(RequestContext),
         log: AuditLog = TaskDependency(AuditLog),
     ) -> str:
-        journal.seen.append(("report", context.correlation_id, context.tenant))
+        journal.add("ran", "report", context.correlation_id, context.tenant)
         if chain:
             await follow_up.kiq()
         return context.correlation_id
@@ -91,12 +84,12 @@ def make_system() -> System:
     async def enqueue_later(background: BackgroundTasks) -> None:
         background.add_task(report.kiq)
 
-    return System(app, broker, journal, report)
+    return System(app, broker, report)
 
 
 @pytest.fixture
-async def system() -> AsyncIterator[System]:
-    made = make_system()
+async def system(journal: Journal) -> AsyncIterator[System]:
+    made = make_system(journal)
     await made.broker.startup()
     yield made
     await made.broker.shutdown()
@@ -105,13 +98,6 @@ async def system() -> AsyncIterator[System]:
 def client(app: FastAPI, *, raise_app_exceptions: bool = False) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     return httpx.AsyncClient(transport=transport, base_url="http://test")
-
-
-async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Poll what finalizers and tasks record (they signal nothing) until `condition` holds."""
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 - nothing to wait on but the recorded state
-            await asyncio.sleep(0.005)
 
 
 HEADERS = {"x-correlation-id": "corr-42", "x-tenant": "acme"}
@@ -147,29 +133,36 @@ async def test_an_unbound_dependency_names_the_endpoint_and_the_dependency_path(
             assert "no binding for IRepository" in str(raised.value)
 
 
-async def test_a_task_enqueued_by_an_endpoint_gets_the_requests_context(system: System) -> None:
+async def test_a_task_enqueued_by_an_endpoint_gets_the_requests_context(
+    system: System, journal: Journal
+) -> None:
     async with client(system.app) as http:
         response = await http.post("/reports", headers=HEADERS)
     assert response.status_code == 200
-    await until(lambda: len(system.journal.seen) == 1)
-    assert system.journal.seen == [("report", "corr-42", "acme")]
+    await until(lambda: len(journal.of("ran")) == 1)
+    assert journal.of("ran") == [["ran", "report", "corr-42", "acme"]]
 
 
-async def test_a_task_enqueued_by_a_task_keeps_the_original_correlation_id(system: System) -> None:
+async def test_a_task_enqueued_by_a_task_keeps_the_original_correlation_id(
+    system: System, journal: Journal
+) -> None:
     async with client(system.app) as http:
         await http.post("/reports", params={"chain": True}, headers=HEADERS)
-    await until(lambda: len(system.journal.seen) == 2)
-    assert system.journal.seen == [("report", "corr-42", "acme"), ("follow_up", "corr-42", "acme")]
+    await until(lambda: len(journal.of("ran")) == 2)
+    assert journal.of("ran") == [
+        ["ran", "report", "corr-42", "acme"],
+        ["ran", "follow_up", "corr-42", "acme"],
+    ]
 
 
 async def test_a_task_enqueued_from_a_background_task_gets_the_requests_context(
-    system: System,
+    system: System, journal: Journal
 ) -> None:
     async with client(system.app) as http:
         response = await http.post("/later", headers=HEADERS)
     assert response.status_code == 200
-    await until(lambda: len(system.journal.seen) == 1)
-    assert system.journal.seen == [("report", "corr-42", "acme")]
+    await until(lambda: len(journal.of("ran")) == 1)
+    assert journal.of("ran") == [["ran", "report", "corr-42", "acme"]]
 
 
 OVERSIZED = json.dumps({"correlation_id": "c" * 5000, "tenant": "acme"})
@@ -187,7 +180,7 @@ OVERSIZED = json.dumps({"correlation_id": "c" * 5000, "tenant": "acme"})
     ids=["wrong-type", "malformed-json", "unknown-field", "ill-typed-field", "oversized"],
 )
 async def test_a_forged_context_label_fails_the_task_before_any_service_is_built(
-    system: System, forged: object, reason: str
+    system: System, journal: Journal, forged: object, reason: str
 ) -> None:
     sent = await system.report.kicker().with_labels(**{LABEL: forged}).kiq()
     result = await sent.wait_result(timeout=5, check_interval=0.01)
@@ -197,12 +190,12 @@ async def test_a_forged_context_label_fails_the_task_before_any_service_is_built
     assert "propagated RequestContext" in message
     assert reason in message
     assert "task report" in message
-    assert system.journal.built == []  # no factory of the task ran
-    assert system.journal.seen == []
+    assert journal.of("built") == []  # no factory of the task ran
+    assert journal.of("ran") == []
 
 
 async def test_a_header_too_large_to_propagate_fails_the_request_at_send_time(
-    system: System,
+    system: System, journal: Journal
 ) -> None:
     headers = {"x-correlation-id": "c" * 5000, "x-tenant": "acme"}
     async with client(system.app, raise_app_exceptions=True) as http:
@@ -214,7 +207,7 @@ async def test_a_header_too_large_to_propagate_fails_the_request_at_send_time(
         response = await http.post("/reports", headers=headers)
     assert response.status_code == 500  # an error, not a task that runs without the context
     await system.broker.wait_all()
-    assert system.journal.seen == []
+    assert journal.of("ran") == []
     assert system.broker.result_backend.results == {}
 
 

@@ -7,7 +7,7 @@ import contextlib
 import socket
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from injectq import InjectQ
 from injectq.integrations.fastapi import Inject, InjectQDependency, setup_fastapi_integration
+from tests._journal import Journal, until
 from tests._servers import free_port
 
 IN_FLIGHT = 200
@@ -34,21 +35,10 @@ class Pool:
         self.id = uuid.uuid4().hex
 
 
-class Journal:
-    def __init__(self, *, hold_finalizers: bool) -> None:
-        #: (request state id, exception thrown into its finalizer) per finished finalizer
-        self.closed: list[tuple[str, str | None]] = []
-        self.pools_made = 0
-        self.pools_closed: list[str] = []
-        self.streams_stopped: list[str] = []
-        #: request finalizers wait for this: set it to let them finish
-        self.release = asyncio.Event()
-        if not hold_finalizers:
-            self.release.set()
-
-
-def make_app(*, hold_finalizers: bool = False) -> tuple[FastAPI, Journal]:
-    journal = Journal(hold_finalizers=hold_finalizers)
+def make_app(journal: Journal, *, release: asyncio.Event | None = None) -> FastAPI:
+    """The app under test. Its services record `["closed", state id, exception thrown into the
+    finalizer or None]`, `["pool made"]`, `["pool closed", pool id]` and `["stream stopped",
+    state id]`. With a `release` event, request finalizers wait for the test to set it."""
     container = InjectQ()
 
     async def request_state(request: Request) -> AsyncIterator[RequestState]:
@@ -60,16 +50,17 @@ def make_app(*, hold_finalizers: bool = False) -> tuple[FastAPI, Journal]:
             failure = repr(error)
             raise
         finally:
-            async with asyncio.timeout(10):
-                await journal.release.wait()
-            journal.closed.append((state.id, failure))
+            if release is not None:
+                async with asyncio.timeout(10):
+                    await release.wait()
+            journal.add("closed", state.id, failure)
 
     async def pool() -> AsyncIterator[Pool]:
-        journal.pools_made += 1
+        journal.add("pool made")
         await asyncio.sleep(0.01)  # every request released by the barrier asks meanwhile
         made = Pool()
         yield made
-        journal.pools_closed.append(made.id)
+        journal.add("pool closed", made.id)
 
     container.bind_factory(RequestState, request_state, scope="scoped")
     container.bind_factory(Pool, pool, scope="singleton")
@@ -112,11 +103,11 @@ def make_app(*, hold_finalizers: bool = False) -> tuple[FastAPI, Journal]:
                     await asyncio.sleep(0.025)
                     yield b".\n"
             finally:
-                journal.streams_stopped.append(state.id)
+                journal.add("stream stopped", state.id)
 
         return StreamingResponse(chunks(), media_type="text/plain")
 
-    return app, journal
+    return app
 
 
 @asynccontextmanager
@@ -145,33 +136,29 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
         listener.close()
 
 
-async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Poll what finalizers and tasks record (they signal nothing) until `condition` holds."""
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 - nothing to wait on but the recorded state
-            await asyncio.sleep(0.005)
-
-
 def client(base_url: str) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=IN_FLIGHT + 10, max_keepalive_connections=IN_FLIGHT)
     # plain HTTP on loopback: verify=False spares building a TLS context per client
     return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=20, verify=False)
 
 
-async def test_200_requests_in_flight_each_get_their_own_scope_and_share_one_singleton() -> None:
-    app, journal = make_app(hold_finalizers=True)
+async def test_200_requests_in_flight_each_get_their_own_scope_and_share_one_singleton(
+    journal: Journal,
+) -> None:
+    release = asyncio.Event()
+    app = make_app(journal, release=release)
     async with serving(app) as base_url, contextlib.AsyncExitStack() as stack:
         # httpcore's pool does work quadratic in its open connections: spread the requests
         # over a few clients, each of which could hold all of them at once
         clients = [await stack.enter_async_context(client(base_url)) for _ in range(8)]
         requests = (clients[index % 8].get("/work") for index in range(IN_FLIGHT))
         responses = await asyncio.wait_for(asyncio.gather(*requests), timeout=20)
-        closed_before_release = list(journal.closed)
-        journal.release.set()
+        closed_before_release = journal.of("closed")
+        release.set()
         # every response arrived while every request's finalizer was still held
         assert closed_before_release == []
-        await until(lambda: len(journal.closed) >= IN_FLIGHT)
-        assert journal.pools_closed == []  # singletons live until the lifespan ends
+        await until(lambda: len(journal.of("closed")) >= IN_FLIGHT)
+        assert journal.of("pool closed") == []  # singletons live until the lifespan ends
     assert [response.status_code for response in responses] == [200] * IN_FLIGHT
     bodies = [response.json() for response in responses]
     ids = [body["id"] for body in bodies]
@@ -179,35 +166,39 @@ async def test_200_requests_in_flight_each_get_their_own_scope_and_share_one_sin
     assert all(body["same_in_dependency"] for body in bodies)
     assert all(body["same_after_barrier"] for body in bodies)
     assert len({body["pool"] for body in bodies}) == 1
-    assert journal.pools_made == 1
+    assert len(journal.of("pool made")) == 1
     # each request's finalizer ran exactly once, with no exception
-    assert Counter(closed_id for closed_id, _ in journal.closed) == Counter(ids)
-    assert {failure for _, failure in journal.closed} == {None}
+    assert Counter(closed_id for _, closed_id, _ in journal.of("closed")) == Counter(ids)
+    assert {failure for _, _, failure in journal.of("closed")} == {None}
     # the server shut down: its lifespan closed the singleton
-    assert journal.pools_closed == [bodies[0]["pool"]]
+    assert journal.of("pool closed") == [["pool closed", bodies[0]["pool"]]]
 
 
-async def test_an_endpoints_exception_reaches_its_finalizer_over_real_http() -> None:
-    app, journal = make_app()
+async def test_an_endpoints_exception_reaches_its_finalizer_over_real_http(
+    journal: Journal,
+) -> None:
+    app = make_app(journal)
     async with serving(app) as base_url, client(base_url) as http:
         response = await http.get("/fail")
         assert response.status_code == 500
-        assert [failure for _, failure in journal.closed] == ["RuntimeError('declined')"]
+        assert [failure for _, _, failure in journal.of("closed")] == ["RuntimeError('declined')"]
         assert (await http.get("/ping")).status_code == 200
 
 
-async def test_a_client_that_disconnects_mid_stream_still_gets_its_finalizer_run() -> None:
-    app, journal = make_app()
+async def test_a_client_that_disconnects_mid_stream_still_gets_its_finalizer_run(
+    journal: Journal,
+) -> None:
+    app = make_app(journal)
     async with serving(app) as base_url:
         async with client(base_url) as reader, reader.stream("GET", "/stream") as response:
             assert response.status_code == 200
             lines = response.aiter_lines()
             state_id = await anext(lines)
         # the client closed its connection after one chunk, long before the stream's end
-        await until(lambda: state_id in journal.streams_stopped)
-        await until(lambda: any(closed_id == state_id for closed_id, _ in journal.closed))
-        assert [closed_id for closed_id, _ in journal.closed] == [state_id]
+        await until(lambda: ["stream stopped", state_id] in journal.events)
+        await until(lambda: any(closed_id == state_id for _, closed_id, _ in journal.of("closed")))
+        assert [closed_id for _, closed_id, _ in journal.of("closed")] == [state_id]
         async with client(base_url) as http:
             after = await http.get("/ping")
         assert after.status_code == 200  # the server keeps serving
-        await until(lambda: len(journal.closed) == 2)
+        await until(lambda: len(journal.of("closed")) == 2)

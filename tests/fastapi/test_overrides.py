@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Iterator
 from typing import Protocol
 
 import httpx
@@ -21,7 +20,7 @@ from injectq.integrations.fastapi import Inject, setup_fastapi_integration
 from injectq.integrations.taskiq import InjectQDependency as TaskDependency
 from injectq.integrations.taskiq import setup_taskiq_integration
 from injectq.pytest_plugin import Override
-from tests._servers import RedisServer, running_redis_server
+from tests._servers import RedisServer
 
 
 class IMailer(Protocol):
@@ -84,12 +83,6 @@ def add_tasks(broker: AsyncBroker, container: InjectQ) -> list[AsyncTaskiqDecora
 def client(app: FastAPI) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
     return httpx.AsyncClient(transport=transport, base_url="http://test")
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    with running_redis_server() as server:
-        yield server
 
 
 async def test_one_override_reaches_endpoints_in_memory_tasks_and_an_in_process_worker(

@@ -1,4 +1,4 @@
-"""A fresh shop server (see shop.py) per test."""
+"""A fresh shop server (see shop.py) per test, recording into the test's `journal`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from fastmcp import FastMCP
 
 from injectq import InjectQ
+from tests._journal import Journal
 
-from .shop import Journal, build
+from .shop import build
 
 
 @dataclass
@@ -21,5 +22,5 @@ class Shop:
 
 
 @pytest.fixture
-def shop() -> Shop:
-    return Shop(*build())
+def shop(journal: Journal) -> Shop:
+    return Shop(*build(journal))

@@ -2,8 +2,9 @@
 
 The tests build it in memory (`build()`); `shop_server.py` runs the same server over stdio
 and streamable HTTP in a subprocess. Services write what happens to them into a journal
-(optionally a file, one JSON list per line), which the `journal` tool returns, so a test can
-see scopes open and close from outside the server's process.
+(tests/_journal.py: `["open", "repo", 3]`, `["error", "repo", 3, "LookupError"]`, ...;
+optionally also a file, one JSON list per line), which the `journal_events` tool returns, so
+a test can see scopes open and close from outside the server's process.
 """
 
 from __future__ import annotations
@@ -14,32 +15,13 @@ import json
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 from fastmcp import Context, FastMCP
 
 from injectq import InjectQ
 from injectq.integrations.fastmcp import Inject, InjectQDependency, setup_fastmcp_integration
-
-
-class Journal:
-    """Events as lists: `["open", "repo", 3]`, `["error", "repo", 3, "LookupError"]`, ..."""
-
-    def __init__(self, path: Path | None = None) -> None:
-        self.events: list[list[Any]] = []
-        self.path = path
-        self._lock = threading.Lock()
-
-    def add(self, *event: Any) -> None:
-        with self._lock:
-            self.events.append(list(event))
-            if self.path is not None:
-                with self.path.open("a") as file:
-                    file.write(json.dumps(list(event)) + "\n")
-
-    def of(self, kind: str, service: str) -> list[list[Any]]:
-        return [e for e in self.events if e[0] == kind and e[1] == service]
+from tests._journal import Journal
 
 
 class OrderRepo:

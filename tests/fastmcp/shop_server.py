@@ -12,7 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .shop import Journal, build
+from tests._journal import Journal
+
+from .shop import build
 
 
 def main(arguments: list[str]) -> None:

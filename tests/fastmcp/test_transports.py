@@ -5,7 +5,6 @@ FastAPI app."""
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import socket
 import subprocess
@@ -25,6 +24,7 @@ from fastmcp.client.transports import StdioTransport, StreamableHttpTransport
 from injectq import InjectQ
 from injectq.integrations.fastapi import setup_fastapi_integration
 from injectq.integrations.fastmcp import Inject, setup_fastmcp_integration
+from tests._journal import Journal
 from tests._servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,8 +58,7 @@ def journal_when_stopped(path: Path, timeout: float = 15.0) -> list[list[Any]]:
     """The journal, once the server has closed its singletons (the last thing it does)."""
     deadline = time.monotonic() + timeout
     while True:
-        text = path.read_text() if path.exists() else ""
-        events = [json.loads(line) for line in text.splitlines()]
+        events = Journal.read(path)
         if any(e[:2] == ["close", "catalog"] for e in events) or time.monotonic() > deadline:
             return events
         time.sleep(0.05)

@@ -10,9 +10,10 @@ from fastmcp import Context, FastMCP
 
 from injectq import InjectQ, ValidationError
 from injectq.integrations.fastmcp import Inject, mcp_entry_points, setup_fastmcp_integration
+from tests._journal import Journal
 
 from .conftest import Shop
-from .shop import CallInfo, Catalog, Journal, OrderRepo, PaymentGateway
+from .shop import CallInfo, Catalog, OrderRepo, PaymentGateway
 
 
 def test_every_component_is_an_entry_point_named_as_errors_name_it(shop: Shop) -> None:

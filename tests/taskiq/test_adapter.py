@@ -33,6 +33,7 @@ from injectq.integrations.taskiq import (
     setup_taskiq_integration,
     task_entry_points,
 )
+from tests._journal import Journal
 
 
 @scoped
@@ -69,13 +70,6 @@ class Resource:
         self.task_id = task_id
 
 
-class Journal:
-    """What finalizers recorded, shared by a test and its tasks."""
-
-    def __init__(self) -> None:
-        self.closed: list[tuple[str, str | None]] = []
-
-
 class SmtpConfig:
     def __init__(self, host: str) -> None:
         self.host = host
@@ -109,6 +103,8 @@ def make_broker() -> InMemoryBroker:
 
 
 def make_container(journal: Journal) -> InjectQ:
+    """Services for the tasks; each Resource's finalizer records `["closed", task id, the
+    exception thrown into it or None]`."""
     container = InjectQ()
     container.bind(Journal, journal)
     container.bind(IMailer, FakeMailer)
@@ -121,15 +117,10 @@ def make_container(journal: Journal) -> InjectQ:
             error = repr(raised)
             raise
         finally:
-            journal.closed.append((info.task_id, error))
+            journal.add("closed", info.task_id, error)
 
     container.bind_factory(Resource, resource, scope="scoped")
     return container
-
-
-@pytest.fixture
-def journal() -> Journal:
-    return Journal()
 
 
 @pytest.fixture
@@ -220,7 +211,8 @@ async def test_500_concurrent_tasks_each_see_one_scoped_instance_of_their_own(
     assert len({v[1] for v in values}) == 500  # no two tasks shared a scoped instance
     assert all(v[2] for v in values)  # the same instance within each task
     task_ids = [s.task_id for s in sent]
-    assert sorted(t for t, _ in journal.closed) == sorted(task_ids)  # each finalized once
+    closed = [task_id for _, task_id, _ in journal.of("closed")]
+    assert sorted(closed) == sorted(task_ids)  # each finalized once
 
 
 async def test_a_failed_tasks_finalizer_runs_once_and_sees_the_error(
@@ -234,7 +226,7 @@ async def test_a_failed_tasks_finalizer_runs_once_and_sees_the_error(
     result = await sent.wait_result(timeout=10, check_interval=0.01)
     assert result.is_err
     assert isinstance(result.error, ValueError)
-    assert journal.closed == [(sent.task_id, "ValueError('payment declined')")]
+    assert journal.of("closed") == [["closed", sent.task_id, "ValueError('payment declined')"]]
 
 
 async def test_a_failing_finalizer_is_logged_with_the_task_id_and_the_result_is_kept(
@@ -292,7 +284,7 @@ async def test_every_retry_attempt_gets_a_fresh_scope(journal: Journal) -> None:
     assert [count for count, _ in attempts] == [0, 1, 2]
     assert len({scope_id for _, scope_id in attempts}) == 3
     # every attempt's scope closed, each with its own exception (not the retry's bookkeeping)
-    assert [error for _, error in journal.closed] == [
+    assert [error for _, _, error in journal.of("closed")] == [
         "ConnectionError('try again')",
         "ConnectionError('try again')",
         None,

@@ -31,6 +31,7 @@ from injectq.integrations.taskiq import (
     setup_taskiq_integration,
 )
 from injectq.integrations.taskiq import TaskiqMiddleware as InjectQHooks
+from tests._journal import Journal
 
 
 @scoped
@@ -39,14 +40,8 @@ class UnitOfWork:
         self.id = uuid.uuid4().hex
 
 
-class Journal:
-    """What a test's tasks and finalizers recorded."""
-
-    def __init__(self) -> None:
-        self.events: list[str] = []
-
-
 def make_container(journal: Journal) -> InjectQ:
+    """Services for the tasks; each UnitOfWork's finalizer records `["closed", unit id]`."""
     container = InjectQ()
     container.bind(Journal, journal)
 
@@ -55,15 +50,10 @@ def make_container(journal: Journal) -> InjectQ:
         try:
             yield unit
         finally:
-            journal.events.append(f"closed {unit.id}")
+            journal.add("closed", unit.id)
 
     container.bind_factory(UnitOfWork, unit_of_work, scope="scoped")
     return container
-
-
-@pytest.fixture
-def journal() -> Journal:
-    return Journal()
 
 
 @pytest.fixture
@@ -156,11 +146,11 @@ async def test_execute_task_returns_the_value_of_the_task_with_its_services_inje
 ) -> None:
     @scheduler.task
     async def total(a: int, b: int, log: Journal = InjectQDependency(Journal)) -> int:
-        log.events.append(f"total {a} {b}")
+        log.add("total", a, b)
         return a + b
 
     assert await scheduler.execute_task(total, 2, b=3) == 5
-    assert "total 2 3" in journal.events
+    assert ["total", 2, 3] in journal.events
 
 
 async def test_execute_task_runs_sync_tasks_too(scheduler: TaskiqScheduler) -> None:
@@ -178,7 +168,7 @@ async def test_execute_task_raises_the_original_exception_after_the_error_hooks_
 ) -> None:
     class Recorder(InjectQHooks):
         def on_task_error(self, task_info: TaskInfo, error: BaseException) -> None:
-            journal.events.append(f"on_task_error {type(error).__name__}")
+            journal.add("on_task_error", type(error).__name__)
 
     scheduler = TaskiqScheduler()
     setup_taskiq_integration(scheduler, make_container(journal), middlewares=[Recorder()])
@@ -191,8 +181,8 @@ async def test_execute_task_raises_the_original_exception_after_the_error_hooks_
     with pytest.raises(ValueError, match="inactive user 456") as raised:
         await scheduler.execute_task(risky, user_id=456)
     assert raised.value is failure
-    assert "on_task_error ValueError" in journal.events
-    assert any(event.startswith("closed ") for event in journal.events)  # scope closed
+    assert ["on_task_error", "ValueError"] in journal.events
+    assert journal.of("closed") != []  # scope closed
 
 
 async def test_execute_task_goes_through_taskiq_worker_middlewares(
@@ -234,7 +224,7 @@ async def test_scoped_service_is_one_per_execute_task_run(
     assert run_one[0] == run_one[1]
     assert run_two[0] == run_two[1]
     assert run_one[0] != run_two[0]
-    assert journal.events == [f"closed {run_one[0]}", f"closed {run_two[0]}"]
+    assert journal.events == [["closed", run_one[0]], ["closed", run_two[0]]]
 
 
 async def test_execute_task_rejects_a_value_for_an_injected_parameter_before_running(
@@ -242,7 +232,7 @@ async def test_execute_task_rejects_a_value_for_an_injected_parameter_before_run
 ) -> None:
     @scheduler.task
     async def job(unit: UnitOfWork = InjectQDependency(UnitOfWork)) -> None:
-        journal.events.append("ran")
+        journal.add("ran")
 
     with pytest.raises(InjectedArgumentError, match="'unit'"):
         await scheduler.execute_task(job, unit="forged")
@@ -279,7 +269,7 @@ async def test_execute_task_on_a_redis_broker_runs_in_process_without_a_server(
     unit_id = await scheduler.execute_task(job, n=1)
     with pytest.raises(ArithmeticError):
         await scheduler.execute_task(job, n=-1)
-    assert journal.events[0] == f"closed {unit_id}"
+    assert journal.events[0] == ["closed", unit_id]
     assert len(journal.events) == 2
 
 
@@ -503,7 +493,7 @@ async def test_retry_task_resends_a_failed_task_with_retry_count_plus_one_and_a_
     assert result.retry_count == 1
     assert [count for count, _ in attempts] == [0, 1]
     assert attempts[0][1] != attempts[1][1]
-    assert journal.events == [f"closed {attempts[0][1]}", f"closed {attempts[1][1]}"]
+    assert journal.events == [["closed", attempts[0][1]], ["closed", attempts[1][1]]]
 
 
 async def test_retry_task_of_a_task_already_being_retried_is_refused(
