@@ -1,6 +1,7 @@
 """Errors: each says what was asked, along which path, and what to do; bad input is
 refused at bind time and leaves nothing behind."""
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -436,6 +437,125 @@ def test_bind_factory_with_something_not_callable_is_a_binding_error(
 def test_bind_factory_with_a_none_key_is_a_binding_error(container: InjectQ) -> None:
     with pytest.raises(BindingError):
         container.bind_factory(None, Config)  # type: ignore[arg-type]
+
+
+# --- bad keys, whatever the call -----------------------------------------------------------
+
+import typing  # noqa: E402
+
+from injectq import Inject  # noqa: E402
+
+BAD_KEYS = {
+    "a list": ([1], "must be hashable"),
+    "a dict": ({}, "must be hashable"),
+    "typing.Any": (Any, "typing.Any says nothing"),
+    "Optional[X]": (typing.Optional[Config], "an optional type is not a key"),  # noqa: UP045
+    "X | None": (Config | None, "an optional type is not a key"),
+    "a union": (typing.Union[Config, str], "a union is not a key"),  # noqa: UP007
+    "Inject[X]": (Inject[Config], "Inject[T] marks a parameter"),
+}
+
+
+def _use(container: InjectQ, call: str, key: Any) -> Any:
+    if call == "get":
+        return container.get(key)
+    if call == "container[key]":
+        return container[key]
+    if call == "bind":
+        return container.bind(key, Config())
+    if call == "bind_factory":
+        return container.bind_factory(key, Config)
+    if call == "override":
+        with container.override(key, Config()):
+            return None
+    if call == "declare_context":
+        return container.declare_context(key)
+    with container.scope(context={key: Config()}):
+        return None
+
+
+CALLS = ["get", "container[key]", "bind", "bind_factory", "override", "declare_context", "scope"]
+
+
+@pytest.mark.parametrize(
+    ("call", "bad"),
+    [
+        (call, bad)
+        for call in CALLS
+        for bad in BAD_KEYS
+        # a dict literal cannot even hold an unhashable key for scope(context=...)
+        if not (call == "scope" and "hashable" in BAD_KEYS[bad][1])
+    ],
+)
+def test_a_bad_key_is_a_binding_error_with_a_fix(container: InjectQ, call: str, bad: str) -> None:
+    key, problem = BAD_KEYS[bad]
+    with pytest.raises(BindingError) as raised:
+        _use(container, call, key)
+    assert problem in str(raised.value)
+    assert raised.value.fix
+
+
+@pytest.mark.parametrize("bad", list(BAD_KEYS), ids=list(BAD_KEYS))
+async def test_a_bad_key_given_to_aget_is_a_binding_error(container: InjectQ, bad: str) -> None:
+    key, problem = BAD_KEYS[bad]
+    with pytest.raises(BindingError, match=re.escape(problem)):
+        await container.aget(key)
+
+
+def test_the_fix_for_an_optional_key_says_to_bind_the_type_itself(container: InjectQ) -> None:
+    with pytest.raises(BindingError) as raised:
+        container.bind(Config | None, Config())
+    assert "bind Config itself" in raised.value.fix
+
+
+def test_a_type_error_raised_by_a_factory_is_not_mistaken_for_a_bad_key(
+    container: InjectQ,
+) -> None:
+    def broken() -> Config:
+        raise TypeError("from the factory")
+
+    container.bind_factory(Config, broken)
+    with pytest.raises(TypeError, match="from the factory"):
+        container.get(Config)
+
+
+# --- a factory that returns None ------------------------------------------------------------
+
+
+def _none_function() -> Config:
+    return None  # type: ignore[return-value]
+
+
+def _none_generator() -> typing.Iterator[Config]:
+    yield None  # type: ignore[misc]
+
+
+async def _none_async() -> Config:
+    return None  # type: ignore[return-value]
+
+
+async def _none_async_generator() -> AsyncIterator[Config]:
+    yield None  # type: ignore[misc]
+
+
+@asynccontextmanager
+async def _none_context() -> AsyncIterator[Config]:
+    yield None  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [_none_function, _none_generator, _none_async, _none_async_generator, _none_context],
+    ids=lambda factory: factory.__name__,
+)
+async def test_a_factory_that_returns_none_is_a_binding_error(
+    container: InjectQ, factory: Callable[[], Any]
+) -> None:
+    container.bind_factory(Config, factory, scope="scoped")
+    async with container.scope():
+        with pytest.raises(BindingError, match="the factory of Config returned None") as raised:
+            await container.aget(Config)
+    assert "Config | None" in raised.value.fix
 
 
 # --- user exceptions pass through unchanged -----------------------------------------------

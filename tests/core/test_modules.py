@@ -4,7 +4,7 @@ from typing import Protocol
 
 import pytest
 
-from injectq import Binder, InjectQ, Module, ScopeError, provider, scoped, singleton
+from injectq import Binder, BindingError, InjectQ, Module, ScopeError, provider, scoped, singleton
 
 
 class Settings:
@@ -238,3 +238,75 @@ def test_one_module_installed_in_two_containers_gives_independent_services() -> 
 
     assert first.get(Mailer) is first.get(Mailer)
     assert first.get(Mailer) is not second.get(Mailer)
+
+
+# --- two modules, one key ---------------------------------------------------------------
+
+
+class SqlModule(Module):
+    def configure(self, binder: Binder) -> None:
+        binder.bind(IRepository, SqlRepository)
+        binder.bind(Settings, Settings("sql"))
+
+
+class MemoryRepository:
+    def find(self) -> str:
+        return "memory"
+
+
+class MemoryModule(Module):
+    def configure(self, binder: Binder) -> None:
+        binder.bind(Mailer, Mailer)
+        binder.bind(IRepository, MemoryRepository)
+
+
+class FakeRepositoryModule(MemoryModule):
+    overrides = True
+
+
+class ProvidingModule(Module):
+    @provider
+    def repository(self) -> IRepository:
+        return MemoryRepository()
+
+
+@pytest.mark.parametrize("later", [MemoryModule, ProvidingModule])
+def test_two_modules_binding_one_key_is_an_error_naming_both_and_the_key(
+    container: InjectQ, later: type[Module]
+) -> None:
+    container.install(SqlModule())
+    with pytest.raises(BindingError) as raised:
+        container.install(later())
+    message = str(raised.value)
+    assert "IRepository is bound by two modules" in message
+    assert "SqlModule" in message
+    assert later.__qualname__ in message
+    assert "overrides = True" in message  # the fix names the flag
+
+
+def test_a_failed_install_leaves_none_of_the_modules_bindings(container: InjectQ) -> None:
+    container.install(SqlModule())
+    with pytest.raises(BindingError):
+        container.install(MemoryModule())  # binds Mailer, then fails on IRepository
+    assert not container.is_bound(Mailer)
+    assert isinstance(container.get(IRepository), SqlRepository)
+
+
+def test_a_module_that_says_it_overrides_replaces_earlier_bindings(container: InjectQ) -> None:
+    container.install(SqlModule())
+    container.install(FakeRepositoryModule())
+    assert isinstance(container.get(IRepository), MemoryRepository)
+
+
+def test_installing_the_same_module_twice_is_not_a_conflict(container: InjectQ) -> None:
+    container.install(SqlModule())
+    container.install(SqlModule())
+    assert isinstance(container.get(IRepository), SqlRepository)
+
+
+def test_a_direct_rebind_on_the_container_replaces_a_modules_binding(container: InjectQ) -> None:
+    container.install(SqlModule())
+    container.bind(IRepository, MemoryRepository)
+    assert isinstance(container.get(IRepository), MemoryRepository)
+    container.install(MemoryModule())  # the key is the container's own now: no conflict
+    assert isinstance(container.get(IRepository), MemoryRepository)

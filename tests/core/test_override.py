@@ -5,7 +5,7 @@ from typing import Protocol
 
 import pytest
 
-from injectq import InjectQ, MissingBindingError
+from injectq import BindingError, InjectQ, MissingBindingError
 
 
 class IEmailService(Protocol):
@@ -204,3 +204,36 @@ def test_override_of_a_missing_binding_makes_it_resolvable_only_while_active(
 
     with pytest.raises(MissingBindingError):
         container.get(Notifier)
+
+
+# --- override reads its value as bind does ------------------------------------------------
+
+
+def test_override_with_a_class_builds_it_as_bind_would(wired: InjectQ) -> None:
+    with wired.override(IEmailService, FakeEmail):
+        email = wired.get(IEmailService)
+        assert isinstance(email, FakeEmail)  # an instance, not the class object
+        assert wired.get(IEmailService) is email  # a class binds as a singleton by default
+
+
+def test_override_with_a_class_and_a_lifetime_uses_that_lifetime(wired: InjectQ) -> None:
+    with wired.override(IEmailService, FakeEmail, scope="transient"):
+        assert wired.get(IEmailService) is not wired.get(IEmailService)
+
+
+def test_override_uses_an_instance_as_is_even_one_that_does_not_inherit(
+    container: InjectQ,
+) -> None:
+    class MockClock:  # a test double of a concrete class, not a subclass of it
+        pass
+
+    fake = MockClock()
+    with container.override(Clock, fake):
+        assert container.get(Clock) is fake
+
+
+def test_override_refuses_what_bind_refuses(container: InjectQ) -> None:
+    with pytest.raises(BindingError, match="abstract"):
+        container.override(IEmailService, IEmailService)  # refused when called, not entered
+    with pytest.raises(BindingError, match="an instance is always that one object"):
+        container.override(Clock, Clock(), scope="transient")

@@ -347,3 +347,76 @@ def test_scopes_in_concurrent_threads_never_see_each_others_instances(
 
     assert errors == []
     assert len({id(result) for result in results}) == 8
+
+
+# --- exiting: twice, or from elsewhere ------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_exiting_a_scope_twice_is_a_no_op(scoped_container: InjectQ, mode: str) -> None:
+    closed: list[str] = []
+
+    def connection() -> Iterator[Connection]:
+        yield Connection()
+        closed.append("connection")
+
+    scoped_container.bind_factory(Connection, connection, scope="scoped")
+    with scoped_container.scope() as outer:
+        scope = scoped_container.scope().enter()
+        scoped_container.get(Connection)
+        if mode == "sync":
+            scope.__exit__(None, None, None)
+            scope.__exit__(None, None, None)
+            scope.close()
+        else:
+            await scope.__aexit__(None, None, None)
+            await scope.__aexit__(None, None, None)
+            await scope.aclose()
+        assert scoped_container.current_scope is outer  # restored once, not twice
+    assert closed == ["connection"]
+    assert scope.closed
+
+
+async def test_exiting_a_scope_from_another_task_leaves_that_tasks_scope_active(
+    scoped_container: InjectQ,
+) -> None:
+    first = scoped_container.scope().enter()
+    first_state = scoped_container.get(RequestState)
+
+    async def other_unit_of_work() -> RequestState:
+        async with scoped_container.scope() as own:
+            await first.aclose()  # closes the other task's scope, from here
+            assert scoped_container.current_scope is own
+            return scoped_container.get(RequestState)
+
+    state = await asyncio.create_task(other_unit_of_work())
+    assert state is not first_state
+    assert first.closed
+    # the context that entered `first` still has it: closed, so resolving says so
+    assert scoped_container.current_scope is first
+    with pytest.raises(ScopeError, match="closed"):
+        scoped_container.get(RequestState)
+    first.close()  # the owner's own exit restores what was active before
+    assert scoped_container.current_scope is None
+
+
+def test_exiting_a_scope_from_another_thread_leaves_that_threads_scope_active(
+    scoped_container: InjectQ,
+) -> None:
+    first = scoped_container.scope().enter()
+    seen: list[object] = []
+
+    def other_thread() -> None:
+        with scoped_container.scope() as own:
+            first.close()
+            seen.append(scoped_container.current_scope is own)
+            seen.append(scoped_container.get(RequestState))
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert seen[0] is True
+    assert isinstance(seen[1], RequestState)
+    assert first.closed
+    first.close()
+    assert scoped_container.current_scope is None

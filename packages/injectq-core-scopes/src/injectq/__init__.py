@@ -9,13 +9,15 @@ from ._errors import (
     FinalizationError,
     InjectQError,
     MissingBindingError,
+    PropagationError,
     ScopeError,
     ValidationError,
 )
-from ._inject import Inject, inject
+from ._inject import inject
+from ._injector import Injector
 from ._lifetimes import scoped, singleton, transient
 from ._module import Binder, Module, provider
-from ._propagation import PropagationError
+from ._parameters import Inject, InjectedParameter, is_marker, marked_parameters, read_parameters
 from ._scope import Scope
 from ._validation import EntryPoint, ValidationWarning
 
@@ -30,6 +32,8 @@ __all__ = [
     "Inject",
     "InjectQ",
     "InjectQError",
+    "InjectedParameter",
+    "Injector",
     "MissingBindingError",
     "Module",
     "PropagationError",
@@ -38,7 +42,10 @@ __all__ = [
     "ValidationError",
     "ValidationWarning",
     "inject",
+    "is_marker",
+    "marked_parameters",
     "provider",
+    "read_parameters",
     "scoped",
     "singleton",
     "transient",

@@ -1,38 +1,44 @@
-"""Turns analysed nodes into plain Python functions, once per key.
+"""Turns analysed nodes into plain Python functions, once per key and once per entry point.
 
-For each key the compiler writes the source of a resolver `resolve(scope)` that builds the
-whole transient part of the graph inline (`A(B(D()), C(D()))`), looks cached instances up in
-the holder's dict, and calls a per-key maker only when a cached instance is missing. The
-source is kept (`Compiler.source(key)`) so that what runs can be read and snapshot-tested.
+For each key the compiler writes a resolver, `resolve_<Key>(scope)`, that builds the
+transient part of the graph inline (`A(B(D()), C(D()))`), looks cached instances up in their
+holder's dict, and calls a per-key maker, `make_<Key>(holder)`, only when one is missing. A
+maker creates the instance once however many threads and tasks ask (see `_creation`). For an
+entry point (an endpoint, a task, an `@inject` function) it writes `inject_<name>(scope,
+kwargs, n)`, which fills in every injected parameter in one go. `source()` shows a function
+with every generated function it calls; the snapshot tests read it.
 """
 
 from __future__ import annotations
 
-import asyncio
+import copy
+import sys
+from _thread import get_ident
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._errors import AsyncFactoryError, BindingError, ScopeError, prepend_path
-from ._keys import key_name
+from ._codegen import Generated, Writer, full_source, identifier
+from ._creation import wait_async, wait_sync, waiters, wake
+from ._errors import AsyncFactoryError, BindingError, InjectQError, ScopeError, prepend_path
+from ._finalizers import AGEN, GEN
 from ._lifetimes import CONTEXT, SCOPED, SINGLETON, TRANSIENT
-from ._providers import MISSING, Kind
-from ._scope import (
-    AGEN,
-    GEN,
-    Scope,
-    aenter_context_manager,
-    enter_context_manager,
-)
+from ._parameters import MISSING
+from ._providers import Kind
+from ._scope import aenter_context_manager, enter_context_manager
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ._graph import Graph, Node
+    from ._parameters import InjectedParameter
+    from ._scope import Scope
 
-Resolver = Callable[[Scope], Any]
-
-_ENTER = {
-    Kind.CONTEXT_MANAGER: ("_enter_context_manager", False),
-    Kind.ASYNC_CONTEXT_MANAGER: ("_aenter_context_manager", True),
-}
+Resolver = Callable[["Scope"], Any]
+#: the running frame, without a Python call of its own (CPython's; typeshed calls it private)
+_current_frame = getattr(sys, "_getframe")  # noqa: B009
+#: one parameter of an entry point, with the node injected into it (None: its default), or
+#: the error its analysis raised (raised when the caller leaves that parameter out)
+Argument = tuple["InjectedParameter", "Node | InjectQError | None"]
 
 
 def _no_scope(name: str, path: tuple[str, ...]) -> Any:
@@ -75,364 +81,18 @@ def _context_value(scope: Scope, key: Any, name: str, path: tuple[str, ...]) -> 
     )
 
 
+def _context_value_or_none(scope: Scope, key: Any) -> Any:
+    current: Scope | None = scope
+    while current is not None:
+        value = current.lookup(key, MISSING)
+        if value is not MISSING:
+            return value
+        current = current.parent
+    return None
+
+
 def _closed(scope: Scope, name: str) -> None:
     scope.ensure_open(name)
-
-
-async def _wait_for(waiters: list[asyncio.Future[Any]]) -> Any:
-    """Wait for another coroutine that is already creating the same instance."""
-    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    waiters.append(future)
-    return await future
-
-
-def _wake(waiters: list[asyncio.Future[Any]], value: Any) -> None:
-    for future in waiters:
-        if not future.done():
-            future.set_result(value)
-
-
-def _fail(waiters: list[asyncio.Future[Any]], error: BaseException) -> None:
-    for future in waiters:
-        if not future.done():
-            future.set_exception(error)
-
-
-class _Writer:
-    """Accumulates the source and the constants of one generated function."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.constants: dict[str, Any] = {}
-        self._counter = 0
-        self._by_id: dict[int, str] = {}
-
-    def constant(self, value: Any, prefix: str) -> str:
-        known = self._by_id.get(id(value))
-        if known is not None:
-            return known
-        name = f"{prefix}{len(self.constants)}"
-        self.constants[name] = value
-        self._by_id[id(value)] = name
-        return name
-
-    def variable(self) -> str:
-        self._counter += 1
-        return f"v{self._counter}"
-
-    def emit(self, indent: int, line: str) -> None:
-        self.lines.append("    " * indent + line)
-
-
-class Compiler:
-    """Compiles resolvers (sync and async) per key, and makers per cached key."""
-
-    def __init__(
-        self, graph: Graph, root: Scope, root_cache: dict[Any, Any], fast: dict[Any, Any]
-    ) -> None:
-        self._graph = graph
-        self._root = root
-        self._root_cache = root_cache
-        self._fast = fast
-        self._makers: dict[Any, Callable[[Scope], Any]] = {}
-        self._amakers: dict[Any, Callable[[Scope], Any]] = {}
-        self._sources: dict[tuple[str, Any], str] = {}
-
-    def clear(self) -> None:
-        self._makers.clear()
-        self._amakers.clear()
-        self._sources.clear()
-
-    def source(self, key: Any, *, is_async: bool = False) -> str:
-        """The generated source of the resolver for `key` (compiling it if needed)."""
-        if is_async:
-            _, is_coroutine = self.async_resolver(key)
-            return self._sources[("aresolve" if is_coroutine else "resolve", key)]
-        resolver = self.sync_resolver(key)
-        source = self._sources.get(("resolve", key))
-        if source is None:
-            resolver(self._root)  # raises the AsyncFactoryError that explains why
-        return self._sources[("resolve", key)]
-
-    # public entry points
-
-    def sync_resolver(self, key: Any) -> Resolver:
-        node = self._graph.node(key)
-        if node.async_path:
-            return _async_needed(node)
-        return self._function("resolve", node, is_async=False)
-
-    def async_resolver(self, key: Any) -> tuple[Resolver, bool]:
-        """The resolver and whether calling it returns an awaitable."""
-        node = self._graph.node(key)
-        if not node.async_path:
-            return self._function("resolve", node, is_async=False), False
-        return self._function("aresolve", node, is_async=True), True
-
-    # generation
-
-    def _function(self, kind: str, node: Node, *, is_async: bool) -> Resolver:
-        writer = _Writer()
-        header = "async def" if is_async else "def"
-        writer.emit(0, f"{header} {kind}(scope):")
-        if node.lifetime == SCOPED and node.is_cached:
-            # asked for directly: look up, else create right here (no maker call)
-            where = writer.constant((node.name,), "p")
-            name = writer.constant(node.name, "n")
-            key = writer.constant(node.key, "k")
-            writer.emit(1, f"if scope.parent is None: _no_scope({name}, {where})")
-            writer.emit(1, f"v = scope._cache.get({key}, _MISSING)")
-            writer.emit(1, "if v is not _MISSING: return v")
-            if is_async:
-                self._async_creation(writer, node, 1)
-            else:
-                self._locked_creation(writer, node, 1)
-            return self._finish(writer, kind, node.key)
-        result = self._value(writer, node, "scope", (node.name,), 1, is_async=is_async)
-        if node.lifetime == SINGLETON and not node.async_path:
-            # the same object forever: let `get` find it with one dict lookup next time
-            fast = writer.constant(self._fast, "fast")
-            writer.emit(1, f"{fast}[{writer.constant(node.key, 'k')}] = {result}")
-        writer.emit(1, f"return {result}")
-        return self._finish(writer, kind, node.key)
-
-    def _maker(self, node: Node, *, is_async: bool) -> Callable[[Scope], Any]:
-        table = self._amakers if is_async else self._makers
-        maker = table.get(node.key)
-        if maker is not None:
-            return maker
-        writer = _Writer()
-        key = writer.constant(node.key, "k")
-        if is_async:
-            writer.emit(0, "async def amake(scope):")
-            writer.emit(1, f"v = scope._cache.get({key}, _MISSING)")
-            writer.emit(1, "if v is not _MISSING: return v")
-            self._async_creation(writer, node, 1)
-        else:
-            writer.emit(0, "def make(scope):")
-            self._locked_creation(writer, node, 1)
-        maker = self._finish(writer, "amake" if is_async else "make", node.key)
-        table[node.key] = maker
-        return maker
-
-    def _async_creation(self, writer: _Writer, node: Node, indent: int) -> None:
-        """Create `node` in `scope` once, however many coroutines ask for it at the same time.
-
-        The first creates it; the others wait on futures that are only made when somebody
-        actually waits.
-        """
-        key = writer.constant(node.key, "k")
-        name = writer.constant(node.name, "n")
-        i = indent
-        writer.emit(i, "pending = scope._pending")
-        writer.emit(i, "if pending is None: pending = scope._pending = {}")
-        writer.emit(i, f"waiters = pending.get({key})")
-        writer.emit(i, "if waiters is not None: return await _wait_for(waiters)")
-        writer.emit(i, f"if scope._closed: _closed(scope, {name})")
-        writer.emit(i, f"waiters = pending[{key}] = []")
-        writer.emit(i, "try:")
-        value = self._construct(writer, node, "scope", (node.name,), i + 1, is_async=True)
-        writer.emit(i + 1, f"scope._cache[{key}] = {value}")
-        writer.emit(i, "except BaseException as error:")
-        writer.emit(i + 1, f"del pending[{key}]")
-        writer.emit(i + 1, "if waiters: _fail(waiters, error)")
-        writer.emit(i + 1, "raise")
-        writer.emit(i, f"del pending[{key}]")
-        writer.emit(i, f"if waiters: _wake(waiters, {value})")
-        writer.emit(i, f"return {value}")
-
-    def _locked_creation(self, writer: _Writer, node: Node, indent: int) -> None:
-        """Create `node` in `scope` under the scope's lock, unless a racing thread did."""
-        key = writer.constant(node.key, "k")
-        name = writer.constant(node.name, "n")
-        writer.emit(indent, "with scope._lock:")
-        writer.emit(indent + 1, f"v = scope._cache.get({key}, _MISSING)")
-        writer.emit(indent + 1, "if v is not _MISSING: return v")
-        writer.emit(indent + 1, f"if scope._closed: _closed(scope, {name})")
-        value = self._construct(writer, node, "scope", (node.name,), indent + 1, is_async=False)
-        writer.emit(indent + 1, f"scope._cache[{key}] = {value}")
-        writer.emit(indent + 1, f"return {value}")
-
-    def _finish(self, writer: _Writer, kind: str, key: Any) -> Callable[[Scope], Any]:
-        source = "\n".join(writer.lines) + "\n"
-        namespace: dict[str, Any] = {
-            "_MISSING": MISSING,
-            "_prepend": prepend_path,
-            "_no_scope": _no_scope,
-            "_named_scope": _named_scope,
-            "_context_value": _context_value,
-            "_closed": _closed,
-            "_wait_for": _wait_for,
-            "_wake": _wake,
-            "_fail": _fail,
-            "_no_yield": _no_yield,
-            "_enter_context_manager": enter_context_manager,
-            "_aenter_context_manager": aenter_context_manager,
-            **writer.constants,
-        }
-        code = compile(source, f"<injectq {kind} {key_name(key)}>", "exec")
-        exec(code, namespace)
-        self._sources[(kind, key)] = source
-        function: Callable[[Scope], Any] = namespace[kind]
-        return function
-
-    def _value(
-        self,
-        writer: _Writer,
-        node: Node,
-        scope: str,
-        path: tuple[str, ...],
-        indent: int,
-        *,
-        is_async: bool,
-    ) -> str:
-        """Emit the lines that obtain `node`'s value seen from `scope`; return its expression."""
-        provider = node.provider
-        is_async = is_async and bool(node.async_path)
-        if provider.kind is Kind.INSTANCE:
-            return writer.constant(provider.target, "c")
-        if provider.lifetime == CONTEXT:
-            var = writer.variable()
-            key = writer.constant(node.key, "k")
-            name = writer.constant(node.name, "n")
-            where = writer.constant(path, "p")
-            writer.emit(indent, f"{var} = _context_value({scope}, {key}, {name}, {where})")
-            return var
-        if provider.lifetime == TRANSIENT:
-            return self._construct(writer, node, scope, path, indent, is_async=is_async)
-        return self._cached(writer, node, scope, path, indent, is_async=is_async)
-
-    def _cached(
-        self,
-        writer: _Writer,
-        node: Node,
-        scope: str,
-        path: tuple[str, ...],
-        indent: int,
-        *,
-        is_async: bool,
-    ) -> str:
-        key = writer.constant(node.key, "k")
-        where = writer.constant(path, "p")
-        if node.lifetime == SINGLETON:
-            holder = writer.constant(self._root, "root")
-            cache = writer.constant(self._root_cache, "cache")
-        elif node.lifetime == SCOPED:
-            holder = scope
-            name = writer.constant(node.name, "n")
-            writer.emit(indent, f"if {scope}.parent is None: _no_scope({name}, {where})")
-            cache = f"{scope}._cache"
-        else:
-            holder = writer.variable()
-            name = writer.constant(node.name, "n")
-            scope_name = writer.constant(node.lifetime, "s")
-            writer.emit(indent, f"{holder} = _named_scope({scope}, {scope_name}, {name}, {where})")
-            cache = f"{holder}._cache"
-        maker = writer.constant(self._maker(node, is_async=is_async), "m")
-        var = writer.variable()
-        call = f"await {maker}({holder})" if is_async else f"{maker}({holder})"
-        writer.emit(indent, f"{var} = {cache}.get({key}, _MISSING)")
-        writer.emit(indent, f"if {var} is _MISSING:")
-        writer.emit(indent + 1, "try:")
-        writer.emit(indent + 2, f"{var} = {call}")
-        writer.emit(indent + 1, "except Exception as error:")
-        writer.emit(indent + 2, f"_prepend(error, {where})")
-        writer.emit(indent + 2, "raise")
-        return var
-
-    def _enter_generator_inline(
-        self,
-        writer: _Writer,
-        node: Node,
-        scope: str,
-        path: tuple[str, ...],
-        indent: int,
-        call: str,
-        *,
-        is_async: bool = False,
-    ) -> str:
-        """A generator factory, entered inline: start it, then register its finalizer."""
-        name = writer.constant(node.name, "n")
-        where = writer.constant(path, "p")
-        generator = writer.variable()
-        var = writer.variable()
-        writer.emit(indent, f"if {scope}._closed: _closed({scope}, {name})")
-        writer.emit(indent, "try:")
-        writer.emit(indent + 1, f"{generator} = {call}")
-        if is_async:
-            writer.emit(indent + 1, f"{var} = await anext({generator}, _MISSING)")
-        else:
-            writer.emit(indent + 1, f"{var} = next({generator}, _MISSING)")
-        writer.emit(indent, "except Exception as error:")
-        writer.emit(indent + 1, f"_prepend(error, {where})")
-        writer.emit(indent + 1, "raise")
-        writer.emit(indent, f"if {var} is _MISSING: _no_yield({name}, {where})")
-        writer.emit(indent, f"{scope}.register({AGEN if is_async else GEN}, {generator}, {name})")
-        return var
-
-    def _construct(
-        self,
-        writer: _Writer,
-        node: Node,
-        scope: str,
-        path: tuple[str, ...],
-        indent: int,
-        *,
-        is_async: bool,
-    ) -> str:
-        """Emit the call of `node`'s factory with its arguments, entering it if it finalizes."""
-        provider = node.provider
-        arguments: list[str] = []
-        # Pass arguments positionally while the parameters allow it: calling a class with
-        # keywords costs a dict per call.
-        positional = True
-        for index, (dependency, argument) in enumerate(node.arguments):
-            if argument is None:
-                later = node.arguments[index + 1 :]
-                if any(d.positional_only for d, _ in later):
-                    arguments.append(writer.constant(dependency.default, "d"))
-                else:
-                    positional = False
-                continue
-            value = self._value(
-                writer,
-                argument,
-                scope,
-                (*path, argument.name),
-                indent,
-                is_async=is_async,
-            )
-            if dependency.keyword_only:
-                positional = False
-            if positional:
-                arguments.append(value)
-            else:
-                arguments.append(f"{dependency.name}={value}")
-        factory = writer.constant(provider.target, "f")
-        where = writer.constant(path, "p")
-        call = f"{factory}({', '.join(arguments)})"
-        enter = _ENTER.get(provider.kind)
-        if provider.kind is Kind.GENERATOR:
-            return self._enter_generator_inline(writer, node, scope, path, indent, call)
-        if provider.kind is Kind.ASYNC_GENERATOR:
-            return self._enter_generator_inline(
-                writer, node, scope, path, indent, call, is_async=True
-            )
-        if enter is not None:
-            helper, awaited = enter
-            name = writer.constant(node.name, "n")
-            call = f"{helper}({scope}, {call}, {name})"
-            if awaited:
-                call = f"await {call}"
-        elif provider.kind is Kind.ASYNC_CALL:
-            call = f"await {call}"
-        var = writer.variable()
-        writer.emit(indent, "try:")
-        writer.emit(indent + 1, f"{var} = {call}")
-        writer.emit(indent, "except Exception as error:")
-        writer.emit(indent + 1, f"_prepend(error, {where})")
-        writer.emit(indent + 1, "raise")
-        return var
 
 
 def _no_yield(name: str, path: tuple[str, ...]) -> None:
@@ -441,6 +101,358 @@ def _no_yield(name: str, path: tuple[str, ...]) -> None:
         path=path,
         fix="yield the instance exactly once (code after the yield is its finalizer)",
     )
+
+
+def _raise_copy(error: InjectQError) -> None:
+    raised = copy.copy(error)
+    raised.__traceback__ = None
+    raise raised
+
+
+def _returned_none(name: str, path: tuple[str, ...]) -> None:
+    raise BindingError(
+        f"the factory of {name} returned None",
+        path=path,
+        fix=f"return an instance; for a dependency that may be absent, annotate the parameter "
+        f"`{name} | None` and leave {name} unbound",
+    )
+
+
+_HELPERS: dict[str, Any] = {
+    "_MISSING": MISSING,
+    "_prepend": prepend_path,
+    "_no_scope": _no_scope,
+    "_named_scope": _named_scope,
+    "_context_value": _context_value,
+    "_context_value_or_none": _context_value_or_none,
+    "_closed": _closed,
+    "_no_yield": _no_yield,
+    "_returned_none": _returned_none,
+    "_raise_copy": _raise_copy,
+    "_enter_context_manager": enter_context_manager,
+    "_aenter_context_manager": aenter_context_manager,
+    "_get_ident": get_ident,
+    "_frame": _current_frame,
+    "_wait_sync": wait_sync,
+    "_wait_async": wait_async,
+    "_wake": wake,
+    "_waiters": waiters,
+}
+
+
+class Compiler:
+    """Compiles resolvers (sync and async) per key, makers per cached key, injectors per
+    entry point."""
+
+    def __init__(
+        self, graph: Graph, root: Scope, root_cache: dict[Any, Any], made: dict[Any, Any]
+    ) -> None:
+        self._graph = graph
+        self._root = root
+        self._root_cache = root_cache
+        self._made = made
+        self._makers: dict[tuple[Any, bool], Generated] = {}
+        self._resolvers: dict[tuple[Any, bool], Generated] = {}
+
+    def clear(self) -> None:
+        self._makers.clear()
+        self._resolvers.clear()
+
+    def source(self, key: Any, *, is_async: bool = False) -> str:
+        """The resolver for `key` and every generated function it calls."""
+        node = self._graph.node(key)
+        if not is_async and node.async_path:
+            _async_needed(node)(self._root)  # raises the AsyncFactoryError that explains why
+        return full_source(self._resolver(node, is_async=is_async and bool(node.async_path)))
+
+    # public entry points
+
+    def sync_resolver(self, key: Any) -> Resolver:
+        node = self._graph.node(key)
+        if node.async_path:
+            return _async_needed(node)
+        return self._resolver(node, is_async=False).function
+
+    def async_resolver(self, key: Any) -> tuple[Resolver, bool]:
+        """The resolver and whether calling it returns an awaitable."""
+        node = self._graph.node(key)
+        is_async = bool(node.async_path)
+        return self._resolver(node, is_async=is_async).function, is_async
+
+    def injector(self, name: str, arguments: Sequence[Argument], *, is_async: bool) -> Generated:
+        """`inject_<name>(scope, kwargs, n)`: set each parameter the caller did not give (in
+        `kwargs`, or among the first `n` positional arguments)."""
+        writer = Writer(f"{'ainject' if is_async else 'inject'}_{identifier(name)}")
+        header = "async def" if is_async else "def"
+        writer.emit(0, f"{header} {writer.name}(scope, kwargs, n):")
+        for parameter, node in arguments:
+            given = f"{parameter.name!r} not in kwargs"
+            if parameter.position is not None:
+                given += f" and n <= {parameter.position}"
+            writer.emit(1, f"if {given}:")
+            if node is None:  # `T | None` and nothing provides T
+                writer.emit(2, f"kwargs[{parameter.name!r}] = None")
+                continue
+            if isinstance(node, InjectQError):
+                writer.emit(2, f"_raise_copy({writer.constant(node, f'{parameter.name}_error')})")
+                continue
+            path = (name, node.name)
+            value = self._value(
+                writer, node, "scope", path, 2, is_async=is_async, optional=parameter.optional
+            )
+            writer.emit(2, f"kwargs[{parameter.name!r}] = {value}")
+        if not arguments:
+            writer.emit(1, "pass")
+        return writer.finish(_HELPERS)
+
+    # resolvers and makers
+
+    def _resolver(self, node: Node, *, is_async: bool) -> Generated:
+        found = self._resolvers.get((node.key, is_async))
+        if found is not None:
+            return found
+        writer = Writer(f"{'aresolve' if is_async else 'resolve'}_{identifier(node.name)}")
+        header = "async def" if is_async else "def"
+        writer.emit(0, f"{header} {writer.name}(scope):")
+        if node.lifetime == SCOPED and node.is_cached:
+            # asked for directly: look up, else create right here (no maker call)
+            key = writer.constant(node.key, node.name)
+            writer.emit(1, f"if scope.parent is None: _no_scope({node.name!r}, {(node.name,)!r})")
+            writer.emit(1, "cache = scope._cache")
+            value = writer.variable(node.name)
+            writer.emit(1, f"{value} = cache.get({key}, _MISSING)")
+            writer.emit(1, f"if {value} is not _MISSING: return {value}")
+            self._creation(writer, node, value, is_async=is_async)
+        else:
+            value = self._value(writer, node, "scope", (node.name,), 1, is_async=is_async)
+            if node.lifetime == SINGLETON and not node.async_path:
+                # the same object forever: let `get` find it with one dict lookup next time
+                made = writer.constant(self._made, "made")
+                writer.emit(1, f"{made}[{writer.constant(node.key, node.name)}] = {value}")
+            writer.emit(1, f"return {value}")
+        generated = writer.finish(_HELPERS)
+        self._resolvers[(node.key, is_async)] = generated
+        return generated
+
+    def _maker(self, node: Node, *, is_async: bool) -> Generated:
+        found = self._makers.get((node.key, is_async))
+        if found is not None:
+            return found
+        writer = Writer(f"{'amake' if is_async else 'make'}_{identifier(node.name)}")
+        writer.emit(0, f"{'async def' if is_async else 'def'} {writer.name}(scope):")
+        writer.emit(1, "cache = scope._cache")
+        self._creation(writer, node, writer.variable(node.name), is_async=is_async)
+        generated = writer.finish(_HELPERS)
+        self._makers[(node.key, is_async)] = generated
+        return generated
+
+    def _creation(self, writer: Writer, node: Node, value: str, *, is_async: bool) -> None:
+        """Create `node` in `scope` once, however many threads and tasks ask (`_creation`):
+        claim the key, or wait for whoever holds it and look again; create; release."""
+        key = writer.constant(node.key, node.name)
+        name, path = repr(node.name), repr((node.name,))
+        writer.emit(1, "creating = scope._creating")
+        if is_async:
+            # the owner is this frame, never held in a local: a frame that refers to itself
+            # would be left for the garbage collector
+            me, wait = "_frame()", f"await _wait_async(creating, {key}, {name}, {path})"
+        else:
+            writer.emit(1, "me = _get_ident()")
+            me, wait = "me", f"_wait_sync(creating, {key}, me, {name}, {path})"
+        writer.emit(1, f"while creating.setdefault({key}, {me}) is not {me}:")
+        writer.emit(2, wait)
+        writer.emit(2, f"{value} = cache.get({key}, _MISSING)")
+        writer.emit(2, f"if {value} is not _MISSING: return {value}")
+        writer.emit(1, "try:")
+        # another creator may have finished between our look and our claim
+        writer.emit(2, f"{value} = cache.get({key}, _MISSING)")
+        writer.emit(2, f"if {value} is _MISSING:")
+        writer.emit(3, f"if scope._closed: _closed(scope, {name})")
+        made = self._construct(
+            writer, node, "scope", (node.name,), 3, is_async=is_async, checked_open=True
+        )
+        writer.emit(3, f"{value} = cache[{key}] = {made}")
+        writer.emit(1, "finally:")
+        writer.emit(2, f"del creating[{key}]")
+        writer.emit(2, f"if _waiters: _wake(creating, {key})")
+        writer.emit(1, f"return {value}")
+
+    # values
+
+    def _value(
+        self,
+        writer: Writer,
+        node: Node,
+        scope: str,
+        path: tuple[str, ...],
+        indent: int,
+        *,
+        is_async: bool,
+        optional: bool = False,
+    ) -> str:
+        """Emit the lines that obtain `node`'s value seen from `scope`; return its expression."""
+        provider = node.provider
+        is_async = is_async and bool(node.async_path)
+        if provider.kind is Kind.INSTANCE:
+            return writer.constant(provider.target, f"the_{node.name}")
+        if provider.lifetime == CONTEXT:
+            var = writer.variable(node.name)
+            key = writer.constant(node.key, node.name)
+            if optional:
+                writer.emit(indent, f"{var} = _context_value_or_none({scope}, {key})")
+            else:
+                call = f"_context_value({scope}, {key}, {node.name!r}, {path!r})"
+                writer.emit(indent, f"{var} = {call}")
+            return var
+        if provider.lifetime == TRANSIENT:
+            return self._construct(writer, node, scope, path, indent, is_async=is_async)
+        return self._cached(writer, node, scope, path, indent, is_async=is_async)
+
+    def _cached(
+        self,
+        writer: Writer,
+        node: Node,
+        scope: str,
+        path: tuple[str, ...],
+        indent: int,
+        *,
+        is_async: bool,
+    ) -> str:
+        key = writer.constant(node.key, node.name)
+        if node.lifetime == SINGLETON:
+            holder = writer.constant(self._root, "root")
+            cache = writer.constant(self._root_cache, "singletons")
+        elif node.lifetime == SCOPED:
+            holder = scope
+            writer.emit(indent, f"if {scope}.parent is None: _no_scope({node.name!r}, {path!r})")
+            cache = f"{scope}._cache"
+        else:
+            holder = writer.variable(f"{node.lifetime}_scope")
+            call = f"_named_scope({scope}, {node.lifetime!r}, {node.name!r}, {path!r})"
+            writer.emit(indent, f"{holder} = {call}")
+            cache = f"{holder}._cache"
+        maker = writer.call(self._maker(node, is_async=is_async))
+        var = writer.variable(node.name)
+        call = f"await {maker}({holder})" if is_async else f"{maker}({holder})"
+        writer.emit(indent, f"{var} = {cache}.get({key}, _MISSING)")
+        writer.emit(indent, f"if {var} is _MISSING:")
+        writer.emit(indent + 1, "try:")
+        writer.emit(indent + 2, f"{var} = {call}")
+        writer.emit(indent + 1, "except Exception as error:")
+        writer.emit(indent + 2, f"_prepend(error, {path!r})")
+        writer.emit(indent + 2, "raise")
+        return var
+
+    def _construct(
+        self,
+        writer: Writer,
+        node: Node,
+        scope: str,
+        path: tuple[str, ...],
+        indent: int,
+        *,
+        is_async: bool,
+        checked_open: bool = False,
+    ) -> str:
+        """Emit the call of `node`'s factory with its arguments, entering it if it finalizes
+        (`checked_open`: the caller has just checked that the scope is open)."""
+        provider = node.provider
+        arguments = self._arguments(writer, node, scope, path, indent, is_async=is_async)
+        factory = writer.constant(provider.target, _factory_name(provider.target, node.name))
+        call = f"{factory}({', '.join(arguments)})"
+        if provider.kind in (Kind.GENERATOR, Kind.ASYNC_GENERATOR):
+            is_async_generator = provider.kind is Kind.ASYNC_GENERATOR
+            if not checked_open:
+                writer.emit(indent, f"if {scope}._closed: _closed({scope}, {node.name!r})")
+            return self._enter_generator(
+                writer, node, scope, path, indent, call, is_async=is_async_generator
+            )
+        name = repr(node.name)
+        if provider.kind is Kind.CONTEXT_MANAGER:
+            call = f"_enter_context_manager({scope}, {call}, {name})"
+        elif provider.kind is Kind.ASYNC_CONTEXT_MANAGER:
+            call = f"await _aenter_context_manager({scope}, {call}, {name})"
+        elif provider.kind is Kind.ASYNC_CALL:
+            call = f"await {call}"
+        var = writer.variable(node.name)
+        writer.emit(indent, "try:")
+        writer.emit(indent + 1, f"{var} = {call}")
+        writer.emit(indent, "except Exception as error:")
+        writer.emit(indent + 1, f"_prepend(error, {path!r})")
+        writer.emit(indent + 1, "raise")
+        if not isinstance(provider.target, type):  # a function may return None by mistake
+            writer.emit(indent, f"if {var} is None: _returned_none({name}, {path!r})")
+        return var
+
+    def _arguments(
+        self,
+        writer: Writer,
+        node: Node,
+        scope: str,
+        path: tuple[str, ...],
+        indent: int,
+        *,
+        is_async: bool,
+    ) -> list[str]:
+        # Pass arguments positionally while the parameters allow it: calling a class with
+        # keywords costs a dict per call.
+        arguments: list[str] = []
+        positional = True
+        for index, (dependency, argument) in enumerate(node.arguments):
+            if argument is None:
+                if dependency.default is MISSING:
+                    value = "None"  # `T | None` without a default, and nothing provides T
+                elif any(d.positional_only for d, _ in node.arguments[index + 1 :]):
+                    value = writer.constant(dependency.default, f"default_{dependency.name}")
+                else:
+                    positional = False
+                    continue
+            else:
+                value = self._value(
+                    writer,
+                    argument,
+                    scope,
+                    (*path, argument.name),
+                    indent,
+                    is_async=is_async,
+                    optional=dependency.optional,
+                )
+            if dependency.keyword_only:
+                positional = False
+            arguments.append(value if positional else f"{dependency.name}={value}")
+        return arguments
+
+    def _enter_generator(
+        self,
+        writer: Writer,
+        node: Node,
+        scope: str,
+        path: tuple[str, ...],
+        indent: int,
+        call: str,
+        *,
+        is_async: bool,
+    ) -> str:
+        """A generator factory, entered inline: start it, then register its finalizer."""
+        name = repr(node.name)
+        generator = writer.variable(f"{node.name}_generator")
+        var = writer.variable(node.name)
+        writer.emit(indent, "try:")
+        writer.emit(indent + 1, f"{generator} = {call}")
+        step = "await anext" if is_async else "next"
+        writer.emit(indent + 1, f"{var} = {step}({generator}, _MISSING)")
+        writer.emit(indent, "except Exception as error:")
+        writer.emit(indent + 1, f"_prepend(error, {path!r})")
+        writer.emit(indent + 1, "raise")
+        writer.emit(indent, f"if {var} is _MISSING: _no_yield({name}, {path!r})")
+        writer.emit(indent, f"if {var} is None: _returned_none({name}, {path!r})")
+        writer.emit(indent, f"{scope}.register({AGEN if is_async else GEN}, {generator}, {name})")
+        return var
+
+
+def _factory_name(target: Any, fallback: str) -> str:
+    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
+    return name.replace("<locals>.", "") if isinstance(name, str) else fallback
 
 
 def _async_needed(node: Node) -> Resolver:

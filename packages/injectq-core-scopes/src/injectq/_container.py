@@ -1,46 +1,40 @@
-"""The container: bindings, the default container, resolution entry points and scopes."""
+"""The container: bindings, scopes, and the entry points of resolution, propagation,
+overrides and validation (each implemented in a module of its own)."""
 
 from __future__ import annotations
 
 import inspect
 import threading
-from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast, overload
 
-from ._compiler import Compiler, Resolver
-from ._errors import (
-    BindingError,
-    InjectQError,
-    MissingBindingError,
-    ScopeError,
-    add_path_note,
+from ._binding import (
+    Sources,
+    can_autowire,
+    check_context_value,
+    check_scope_name,
+    factory_provider,
+    missing_fix,
+    plain_instance,
+    value_provider,
 )
+from ._errors import BindingError, MissingBindingError
 from ._graph import Graph
-from ._keys import check_key, is_checkable_class, is_protocol, key_name
-from ._lifetimes import (
-    CONTEXT,
-    SCOPED,
-    SINGLETON,
-    TRANSIENT,
-    check_lifetime,
-    declared_lifetime,
-)
-from ._propagation import (
-    DEFAULT_MAX_BYTES,
-    Propagated,
-    PropagationError,
-    declare,
-    encode,
-    import_,
-    label_of,
-)
-from ._providers import MISSING, Kind, Provider, factory_kind
+from ._injector import Injector
+from ._keys import check_key, key_name
+from ._lifetimes import CONTEXT, SCOPED, TRANSIENT, declared_lifetime
+from ._overrides import Overrides
+from ._parameters import InjectedParameter, marked_parameters
+from ._propagation import DEFAULT_MAX_BYTES, Propagation, check_propagated_lifetime
+from ._providers import Kind, Provider
+from ._resolution import Resolution, agetter, getter
 from ._scope import Scope, ScopeRuntime
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable, Mapping
+    import logging
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from contextlib import AbstractContextManager
 
     from ._graph_render import GraphFormat
     from ._module import Module
@@ -61,24 +55,24 @@ class InjectQ:
 
     def __init__(self) -> None:
         self._bindings: dict[Any, Provider] = {}
-        self._overrides: dict[Any, Any] = {}
+        self._sources = Sources()
         self._context_keys: set[Any] = set()
-        self._propagated: dict[Any, Propagated] = {}
+        self._propagation = Propagation()
         self._active: ContextVar[Scope | None] = ContextVar(f"injectq_scope_{id(self):x}")
-        self._lock = threading.RLock()
         runtime = ScopeRuntime(self._active, self._resolve_in, self._aresolve_in, self._open_scope)
         self._runtime = runtime
         #: the singletons, held by the container's own (root) scope
-        self._singletons: dict[Any, Any] = {}
-        self._root = Scope.root_of(runtime, self._singletons)
-        self._graph = Graph(self._provider_for, self._can_provide)
-        self._resolvers: dict[Any, Resolver] = {}
-        self._aresolvers: dict[Any, tuple[Resolver, bool]] = {}
-        self._fast = _Resolved(self._resolvers, self._sync_resolver, self._active, self._root)
-        self._compiler = Compiler(self._graph, self._root, self._singletons, self._fast)
-        # `get` of a made singleton is then one C-level dict lookup; a miss resolves the key.
-        self.__dict__["get"] = self._fast.__getitem__
-        # `scope()` opens a Scope without a Python call of its own in between
+        singletons: dict[Any, Any] = {}
+        self._root = Scope.root_of(runtime, singletons)
+        self._graph = Graph(self._provider_for, self._can_provide, can_autowire)
+        self._resolution = Resolution(self._graph, self._root, singletons, self._active)
+        self._overrides = Overrides(self._resolution, self._root)
+        # Per instance, for speed: `get` and `aget` are closures over what they read (a
+        # method would add an attribute lookup and a bound-method call each time), and
+        # `scope()` opens a Scope without a Python call of its own in between. The methods of
+        # the same names below document them and are what type checkers read.
+        self.__dict__["get"] = getter(self._resolution)
+        self.__dict__["aget"] = agetter(self._resolution)
         self.__dict__["scope"] = partial(Scope, runtime)
 
     def __repr__(self) -> str:
@@ -98,54 +92,11 @@ class InjectQ:
     # binding
 
     def bind(self, key: Any, value: Any, *, scope: str | None = None) -> None:
-        """Bind `key` to an instance (that object, always) or to a class (autowired)."""
-        check_key(key)
-        if value is None:
-            raise BindingError(
-                f"cannot bind {key_name(key)} to None",
-                path=(key_name(key),),
-                fix="bind an instance, a class or use bind_factory; for an optional "
-                "dependency annotate the parameter `T | None = None` and leave T unbound",
-            )
-        if isinstance(value, type):
-            self._bind_class(key, value, scope)
-            return
-        if scope is not None:
-            raise BindingError(
-                f"scope={scope!r} was given with an instance of {type(value).__qualname__} "
-                f"for {key_name(key)}: an instance is always that one object",
-                path=(key_name(key),),
-                fix="bind the class to let InjectQ build it with that lifetime, or drop scope=",
-            )
-        if is_checkable_class(key) and not isinstance(value, key):
-            hint = (
-                "use bind_factory to bind a factory function"
-                if callable(value)
-                else f"bind an instance of {key_name(key)}"
-            )
-            raise BindingError(
-                f"{value!r} is not an instance of {key_name(key)}",
-                path=(key_name(key),),
-                fix=hint,
-            )
-        self._register(Provider(key, Kind.INSTANCE, value, SINGLETON, "bind"))
+        """Bind `key` to an instance (that object, always) or to a class (autowired).
 
-    def _bind_class(self, key: Any, cls: type, scope: str | None) -> None:
-        if is_checkable_class(key) and key is not cls and not issubclass(cls, key):
-            raise BindingError(
-                f"{cls.__qualname__} is not a subclass of {key_name(key)}",
-                path=(key_name(key),),
-                fix=f"bind a class that implements {key_name(key)}",
-            )
-        if is_protocol(cls) or inspect.isabstract(cls):
-            raise BindingError(
-                f"{cls.__qualname__} is abstract and cannot be built",
-                path=(key_name(key),),
-                fix="bind a concrete implementation of it",
-            )
-        lifetime = check_lifetime(scope) if scope is not None else None
-        lifetime = lifetime or declared_lifetime(cls) or SINGLETON
-        self._register(Provider(key, Kind.CALL, cls, lifetime, "bind"))
+        Binding a key again replaces its binding (see `install` for Modules).
+        """
+        self._register(value_provider(key, value, scope, origin="bind"), None)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.bind(key, value)
@@ -155,19 +106,14 @@ class InjectQ:
     ) -> None:
         """Bind `key` to a factory: a function, async function, (async) generator function,
         or one returning a (async) context manager. Its parameters are injected."""
-        check_key(key)
-        if not callable(factory):
-            raise BindingError(
-                f"the factory for {key_name(key)} must be callable, got {factory!r}",
-                path=(key_name(key),),
-                fix="pass a function (or use bind() for an instance)",
-            )
-        lifetime = check_lifetime(scope) if scope is not None else None
-        lifetime = lifetime or declared_lifetime(factory) or TRANSIENT
-        self._register(Provider(key, factory_kind(factory), factory, lifetime, "bind_factory"))
+        self._register(factory_provider(key, factory, scope), None)
 
     def install(self, module: Module) -> None:
-        """Apply a Module: its `configure(binder)` and its `@provider` methods."""
+        """Apply a Module: its `configure(binder)` and its `@provider` methods.
+
+        A key that an earlier Module bound may be bound again only by a Module that says so
+        (`overrides = True`); if anything in the module fails, none of its bindings remain.
+        """
         from ._module import Binder, Module
 
         candidate = cast("object", module)  # callers without type checking pass anything
@@ -176,22 +122,33 @@ class InjectQ:
                 f"install() takes a Module instance, got {module!r}",
                 fix="pass an instance: container.install(MyModule())",
             )
-        module.configure(Binder(self))
-        for key, method, scope in module.provider_methods():
-            self.bind_factory(key, method, scope=scope)
+        bindings, sources = dict(self._bindings), self._sources.snapshot()
+        try:
+            module.configure(Binder(self, partial(self._register, module=module)))
+            for key, method, scope in module.provider_methods():
+                self._register(factory_provider(key, method, scope), module)
+        except BaseException:
+            with self._resolution.lock:
+                self._bindings.clear()
+                self._bindings.update(bindings)
+                self._sources.restore(sources)
+                self._resolution.clear()
+            raise
 
-    def _register(self, provider: Provider) -> None:
-        with self._lock:
-            if provider.key in self._context_keys:
+    def _register(self, provider: Provider, module: Module | None = None) -> None:
+        key = provider.key
+        with self._resolution.lock:
+            if key in self._context_keys:
                 raise BindingError(
-                    f"{key_name(provider.key)} is already supplied as a scope context value",
-                    path=(key_name(provider.key),),
+                    f"{key_name(key)} is already supplied as a scope context value",
+                    path=(key_name(key),),
                     fix="do not bind keys that the scopes supply through context=",
                 )
-            if provider.key in self._propagated:
-                _check_propagated_lifetime(provider)
-            self._bindings[provider.key] = provider
-            self._invalidate()
+            if key in self._propagation.entries:
+                check_propagated_lifetime(provider)
+            self._sources.record(key, module)
+            self._bindings[key] = provider
+            self._resolution.clear()
 
     def declare_context(self, *keys: Any) -> None:
         """Declare keys whose values each scope supplies through `scope(context=...)`.
@@ -199,7 +156,7 @@ class InjectQ:
         Adapters declare their framework's objects (a Request, a task message) this way so that
         factories can depend on them; `validate()` then knows they are not missing.
         """
-        with self._lock:
+        with self._resolution.lock:
             for key in keys:
                 check_key(key, action="declare")
                 if key in self._context_keys:
@@ -211,36 +168,27 @@ class InjectQ:
                         fix="remove the binding, or pass the value under another key",
                     )
                 self._context_keys.add(key)
-            self._invalidate()
-
-    def _invalidate(self) -> None:
-        self._graph.clear()
-        self._compiler.clear()
-        self._resolvers.clear()
-        self._aresolvers.clear()
-        self._fast.clear()
+            self._resolution.clear()
 
     # what provides a key
 
     def _provider_for(self, key: Any) -> Provider:
-        if key in self._overrides:
-            return Provider(key, Kind.INSTANCE, self._overrides[key], SINGLETON, "override")
-        provider = self._bindings.get(key)
+        provider = self._overrides.providers.get(key) or self._bindings.get(key)
         if provider is not None:
             return provider
         if key in self._context_keys:
             return Provider(key, Kind.CONTEXT_VALUE, None, CONTEXT, "context")
-        if _autowirable(key):
+        if can_autowire(key):
             lifetime = declared_lifetime(key) or TRANSIENT
             return Provider(key, Kind.CALL, key, lifetime, "autowired")
         raise MissingBindingError(
-            f"no binding for {key_name(key)}",
-            path=(key_name(key),),
-            fix=_missing_fix(key),
+            f"no binding for {key_name(key)}", path=(key_name(key),), fix=missing_fix(key)
         )
 
     def _can_provide(self, key: Any) -> bool:
-        return key in self._overrides or key in self._bindings or key in self._context_keys
+        return (
+            key in self._overrides.providers or key in self._bindings or key in self._context_keys
+        )
 
     def is_bound(self, key: Any) -> bool:
         """True when `key` has a binding, an override or is a scope context key."""
@@ -254,8 +202,8 @@ class InjectQ:
     def get(self, key: str) -> Any: ...
     def get(self, key: Any) -> Any:
         """Resolve `key` in the active scope (or the container when none is open)."""
-        # Each instance replaces this method with `self._fast.__getitem__` (see __init__).
-        return self._fast[key]
+        # each instance has its own, faster `get` (see __init__); this one behaves the same
+        return getter(self._resolution)(key)
 
     @overload
     def __getitem__(self, key: Callable[..., T]) -> T: ...
@@ -263,29 +211,7 @@ class InjectQ:
     def __getitem__(self, key: str) -> Any: ...
     def __getitem__(self, key: Any) -> Any:
         """`container[key]` is `container.get(key)`."""
-        return self._fast[key]
-
-    def _resolve_in(self, scope: Scope, key: Any) -> Any:
-        resolver = self._resolvers.get(key)
-        if resolver is None:
-            resolver = self._sync_resolver(key)
-        try:
-            value = resolver(scope)
-        except Exception as error:
-            add_path_note(error)
-            raise
-        return value
-
-    def _sync_resolver(self, key: Any) -> Resolver:
-        check_key(key, action="resolve")
-        with self._lock:
-            try:
-                resolver = self._compiler.sync_resolver(key)
-            except InjectQError as error:
-                add_path_note(error)
-                raise
-            self._resolvers[key] = resolver
-            return resolver
+        return self.get(key)
 
     @overload
     async def aget(self, key: Callable[..., T]) -> T: ...
@@ -293,47 +219,47 @@ class InjectQ:
     async def aget(self, key: str) -> Any: ...
     async def aget(self, key: Any) -> Any:
         """Resolve `key` in the active scope, awaiting async factories."""
-        try:
-            value = self._fast.get(key, MISSING)
-        except TypeError:  # unhashable
-            check_key(key, action="resolve")
-            raise
-        if value is not MISSING:
-            return value
-        entry = self._aresolvers.get(key) or self._async_resolver(key)
-        try:
-            if entry[1]:
-                return await entry[0](self._active.get(None) or self._root)
-            return entry[0](self._active.get(None) or self._root)
-        except Exception as error:
-            add_path_note(error)
-            raise
+        return await agetter(self._resolution)(key)
+
+    def _resolve_in(self, scope: Scope, key: Any) -> Any:
+        return self._resolution.resolve_in(scope, key)
 
     async def _aresolve_in(self, scope: Scope, key: Any) -> Any:
-        entry = self._aresolvers.get(key) or self._async_resolver(key)
-        try:
-            if entry[1]:
-                return await entry[0](scope)
-            return entry[0](scope)
-        except Exception as error:
-            add_path_note(error)
-            raise
+        return await self._resolution.aresolve_in(scope, key)
 
-    def _async_resolver(self, key: Any) -> tuple[Resolver, bool]:
-        check_key(key, action="resolve")
-        with self._lock:
+    def injector(
+        self,
+        target: Callable[..., Any] | Sequence[InjectedParameter],
+        *,
+        name: str | None = None,
+    ) -> Injector:
+        """The compiled injection of an entry point's parameters (see `Injector`).
+
+        `target` is a function, whose marked parameters (`Inject[T]`, or an adapter's
+        marker) are injected, or the parameters themselves (from `injectq.read_parameters`).
+        `name` names the entry point in errors (`GET /orders`, `task send_email`).
+        """
+        signature: inspect.Signature | None = None
+        if callable(target):
+            label = name or f"{getattr(target, '__qualname__', target)}()"
+            parameters = marked_parameters(target, label)
             try:
-                entry = self._compiler.async_resolver(key)
-            except InjectQError as error:
-                add_path_note(error)
-                raise
-            self._aresolvers[key] = entry
-            return entry
+                full = inspect.signature(target)
+            except (TypeError, ValueError):
+                full = None
+            if full is not None:
+                hidden = {parameter.name for parameter in parameters}
+                kept = [p for p in full.parameters.values() if p.name not in hidden]
+                signature = full.replace(parameters=kept)
+        else:
+            label = name or "injector"
+            parameters = tuple(target)
+        return Injector(self._resolution, self._active, self._root, parameters, label, signature)
 
     def source(self, key: Any, *, is_async: bool = False) -> str:
-        """The Python source InjectQ generated to resolve `key` (for reading and debugging)."""
-        check_key(key, action="resolve")
-        return self._compiler.source(key, is_async=is_async)
+        """The Python source InjectQ generated to resolve `key`, with every generated
+        function it calls (for reading and debugging)."""
+        return self._resolution.source(key, is_async=is_async)
 
     # scopes
 
@@ -343,20 +269,31 @@ class InjectQ:
         *,
         context: Mapping[Any, Any] | None = None,
         isolated: bool = False,
+        label: object = None,
+        log_failures: logging.Logger | None = None,
     ) -> Scope:
         """A new scope, a child of the active one (of the container when `isolated`).
 
         Use it as `with container.scope():` or `async with container.scope():`. Values in
-        `context` are injectable inside it, keyed as given.
+        `context` are injectable inside it, keyed as given. `label` names the unit of work in
+        messages (`str()` of it is taken only when one is written); with `log_failures`,
+        finalizers that fail are logged there instead of raised.
         """
-        return Scope(self._runtime, name, context=context, isolated=isolated)
+        return Scope(
+            self._runtime,
+            name,
+            context=context,
+            isolated=isolated,
+            label=label,
+            log_failures=log_failures,
+        )
 
     def _open_scope(
         self, name: str | None, context: Mapping[Any, Any] | None, isolated: bool
     ) -> tuple[Scope, dict[Any, Any]]:
         """Check a scope's name and context values; return its parent and initial cache."""
         if name is not None and (type(name) is not str or not name):
-            _check_scope_name(name)
+            check_scope_name(name)
         parent = self._root if isolated else (self._active.get(None) or self._root)
         if not context:
             return parent, {}
@@ -364,11 +301,15 @@ class InjectQ:
         declared = self._context_keys
         undeclared: list[Any] = []
         for key, value in values.items():
-            if value is None or (type(value) is not key and not _plain_instance(key, value)):
-                _check_context_value(key, value)
             if key in declared:
+                if value is None or (type(value) is not key and not plain_instance(key, value)):
+                    check_context_value(key, value)
                 continue
             provider = self._bindings.get(key)
+            if provider is None:
+                check_key(key, action="give in a scope context")
+            if value is None or (type(value) is not key and not plain_instance(key, value)):
+                check_context_value(key, value)
             if provider is None:
                 undeclared.append(key)
             elif provider.lifetime not in (SCOPED, name):
@@ -384,6 +325,11 @@ class InjectQ:
             self.declare_context(*undeclared)
         return parent, values
 
+    @property
+    def current_scope(self) -> Scope | None:
+        """The active scope of this container in the current context, if any."""
+        return self._active.get(None)
+
     # context that travels with handed-off work
 
     def propagate(
@@ -395,20 +341,8 @@ class InjectQ:
         NewType. The adapters export it from the sender's scope (`export_context`) and import
         it into the receiver's (`import_context`): a task sees the request's correlation id.
         """
-        check_key(key, action="propagate")
-        entry = declare(key, name, max_bytes)
-        with self._lock:
-            for other in self._propagated.values():
-                if other.name == entry.name and other.key != key:
-                    raise PropagationError(
-                        f"{key_name(key)} and {key_name(other.key)} would both travel as "
-                        f"{entry.name!r}",
-                        fix="give one of them another name=",
-                    )
-            provider = self._bindings.get(key)
-            if provider is not None:
-                _check_propagated_lifetime(provider)
-            self._propagated[key] = entry
+        with self._resolution.lock:
+            self._propagation.declare(key, name, max_bytes, self._bindings.get(key))
 
     def export_context(self, scope: Scope | None = None) -> dict[str, str]:
         """The propagated values of `scope` (default: the active one) as plain JSON text.
@@ -416,17 +350,7 @@ class InjectQ:
         Returns `{}` outside any scope. A propagated key that the scope cannot provide (no
         binding, no context value) is left out; any other failure is raised.
         """
-        source = scope if scope is not None else self._active.get(None)
-        if source is None or source.parent is None or not self._propagated:
-            return {}
-        carried: dict[str, str] = {}
-        for key, entry in list(self._propagated.items()):
-            try:
-                value = source.get(key)
-            except (ScopeError, MissingBindingError):
-                continue
-            carried[label_of(entry)] = encode(entry, value)
-        return carried
+        return self._propagation.export(scope if scope is not None else self._active.get(None))
 
     def import_context(self, carried: Mapping[str, object]) -> dict[Any, Any]:
         """Rebuild propagated values from what a message carried, for `scope(context=...)`.
@@ -435,61 +359,22 @@ class InjectQ:
         PropagationError (the unit of work must fail rather than run with it). Entries not
         named like propagated values are ignored.
         """
-        if not self._propagated:
-            return {}
-        return import_(self._propagated, carried)
-
-    @property
-    def current_scope(self) -> Scope | None:
-        """The active scope of this container in the current context, if any."""
-        return self._active.get(None)
+        return self._propagation.import_(carried)
 
     # testing
 
-    @contextmanager
-    def override(self, key: Any, value: Any) -> Generator[Any, None, None]:
+    def override(
+        self, key: Any, value: Any, *, scope: str | None = None
+    ) -> AbstractContextManager[Any]:
         """While active, `key` resolves to `value` everywhere: API, tasks, tools.
 
-        Singletons already made that depend on `key` are set aside and rebuilt on demand with
-        the override; when it ends they come back.
+        `value` is read as `bind` reads it (a class is built, with `scope` as its lifetime;
+        anything else is that object), except that it need not inherit from `key`: test
+        doubles often do not. Singletons already made that depend on `key` are set aside and
+        rebuilt on demand with the override; when it ends they come back.
         """
-        check_key(key, action="override")
-        if value is None:
-            raise BindingError(
-                f"cannot override {key_name(key)} with None",
-                path=(key_name(key),),
-                fix="override with a fake instance",
-            )
-        with self._lock:
-            previous = self._overrides.get(key, MISSING)
-            affected = self._singletons_depending_on(key)
-            stashed = self._root.set_aside(affected)
-            self._overrides[key] = value
-            self._invalidate()
-        try:
-            yield value
-        finally:
-            with self._lock:
-                # singletons made while the override was active hold the fake: drop them too
-                affected |= self._singletons_depending_on(key)
-                if previous is MISSING:
-                    del self._overrides[key]
-                else:
-                    self._overrides[key] = previous
-                self._root.put_back(affected, stashed)
-                self._invalidate()
-
-    def _singletons_depending_on(self, key: Any) -> set[Any]:
-        """Keys of made singletons whose graph reaches `key` (and `key` itself)."""
-        affected = {key}
-        for made in self._root.held_keys():
-            try:
-                node = self._graph.node(made)
-            except InjectQError:
-                continue
-            if _reaches(node, key):
-                affected.add(made)
-        return affected
+        provider = value_provider(key, value, scope, origin="override", check_type=False)
+        return self._overrides.apply(provider, value)
 
     # validation and shutdown
 
@@ -502,8 +387,8 @@ class InjectQ:
         """
         from ._validation import validate
 
-        with self._lock:
-            propagated = frozenset(self._propagated)
+        with self._resolution.lock:
+            propagated = frozenset(self._propagation.entries)
             return validate(self._bindings, self._graph, entry_points, propagated)
 
     def graph(self, *, entry_points: Iterable[object] = (), format: GraphFormat = "mermaid") -> str:
@@ -517,13 +402,14 @@ class InjectQ:
         from ._graph_render import render
         from ._graph_view import build_view
 
-        with self._lock:
+        with self._resolution.lock:
             view = build_view(
                 self._provider_for,
                 self._can_provide,
+                can_autowire,
                 list(self._bindings),
                 entry_points,
-                frozenset(self._propagated),
+                frozenset(self._propagation.entries),
             )
         return render(view, format)
 
@@ -532,129 +418,11 @@ class InjectQ:
         try:
             self._root.close()
         finally:
-            self._fast.clear()
+            self._resolution.made.clear()
 
     async def aclose(self) -> None:
         """Finalize the singletons, running async finalizers too."""
         try:
             await self._root.aclose()
         finally:
-            self._fast.clear()
-
-
-class _Resolved(dict[Any, Any]):
-    """Made singletons by key; looking up any other key resolves it in the active scope."""
-
-    __slots__ = ("_active", "_compile", "_resolvers", "_root")
-
-    def __init__(
-        self,
-        resolvers: dict[Any, Resolver],
-        compile_resolver: Callable[[Any], Resolver],
-        active: ContextVar[Scope | None],
-        root: Scope,
-    ) -> None:
-        super().__init__()
-        self._resolvers = resolvers
-        self._compile = compile_resolver
-        self._active = active
-        self._root = root
-
-    def __missing__(self, key: Any) -> Any:
-        resolver = self._resolvers.get(key) or self._compile(key)
-        try:
-            return resolver(self._active.get(None) or self._root)
-        except Exception as error:
-            add_path_note(error)
-            raise
-
-
-def _check_propagated_lifetime(provider: Provider) -> None:
-    # the receiving unit of work (a task, a tool call) gets the value as its own scope's:
-    # a singleton, or a scope name that only the sender has, could not hold it there
-    if provider.lifetime != SCOPED:
-        name = key_name(provider.key)
-        raise PropagationError(
-            f"{name} is propagated, so each unit of work that receives it holds its own "
-            f"value; it cannot be bound as {provider.lifetime}",
-            path=(name,),
-            fix=f"bind {name} with scope='scoped' (in an API that is the request's scope, "
-            "in a worker the task's), or leave it unbound where it is only received",
-        )
-
-
-def _check_scope_name(name: object) -> None:
-    if not isinstance(name, str) or not name:
-        raise BindingError(
-            f"a scope name must be a non-empty string, got {name!r}",
-            fix="container.scope('session')",
-        )
-
-
-def _plain_instance(key: Any, value: Any) -> bool:
-    """True when `value` may stand for `key` (the common cases, without raising)."""
-    return not is_checkable_class(key) or isinstance(value, key)
-
-
-def _check_context_value(key: Any, value: Any) -> None:
-    if value is None:
-        raise BindingError(
-            f"the scope context value for {key_name(key)} is None",
-            path=(key_name(key),),
-            fix="pass a real value, or leave the key out",
-        )
-    if type(value) is not key and is_checkable_class(key) and not isinstance(value, key):
-        raise BindingError(
-            f"the scope context value for {key_name(key)} is {value!r}, "
-            f"not an instance of {key_name(key)}",
-            path=(key_name(key),),
-            fix=f"pass an instance of {key_name(key)} under that key",
-        )
-
-
-def _reaches(node: Any, key: Any) -> bool:
-    stack = [node]
-    seen: set[int] = set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        for _, argument in current.arguments:
-            if argument is None:
-                continue
-            if argument.key == key:
-                return True
-            stack.append(argument)
-    return False
-
-
-def _autowirable(key: object) -> bool:
-    return (
-        isinstance(key, type)
-        and not _is_container_class(key)
-        and is_checkable_class(key)
-        and key.__module__ != "builtins"
-        and not inspect.isabstract(key)
-    )
-
-
-def _is_container_class(key: type) -> bool:
-    # autowiring it would make a new, empty container: never what was meant
-    return issubclass(key, InjectQ)
-
-
-def _missing_fix(key: object) -> str:
-    name = key_name(key)
-    if is_protocol(key):
-        return f"bind an implementation: container.bind({name}, Impl)"
-    if isinstance(key, type) and inspect.isabstract(key):
-        return f"{name} is abstract: bind a concrete subclass with container.bind({name}, Impl)"
-    if isinstance(key, type) and key.__module__ == "builtins":
-        return f"bind a value: container[{name}] = ..."
-    if isinstance(key, type) and _is_container_class(key):
-        return (
-            "inject the services you need instead of the container; to hand one over on "
-            f"purpose, bind it: container.bind({name}, container)"
-        )
-    return f"bind it: container.bind({name}, ...) or container.bind_factory({name}, factory)"
+            self._resolution.made.clear()

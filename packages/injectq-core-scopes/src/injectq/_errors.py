@@ -16,6 +16,7 @@ __all__ = [
     "FinalizationError",
     "InjectQError",
     "MissingBindingError",
+    "PropagationError",
     "ScopeError",
     "ValidationError",
 ]
@@ -76,6 +77,10 @@ class ScopeError(InjectQError):
 
 class AsyncFactoryError(InjectQError):
     """An async factory is needed to resolve a key from synchronous code."""
+
+
+class PropagationError(InjectQError):
+    """A value could not be propagated: not declared, not plain data, too large, or forged."""
 
 
 class ValidationError(InjectQError):

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ._errors import CaptiveDependencyError, CircularDependencyError, InjectQError, prepend_path
 from ._keys import key_name
 from ._lifetimes import CONTEXT, SCOPED, SINGLETON, TRANSIENT
-from ._providers import ASYNC_KINDS, MISSING, Dependency, Kind, Provider, read_dependencies
+from ._parameters import MISSING, InjectedParameter
+from ._providers import ASYNC_KINDS, Kind, Provider, dependencies_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,7 +27,7 @@ class Node:
     key: Any
     name: str
     provider: Provider
-    arguments: tuple[tuple[Dependency, Node | None], ...]
+    arguments: tuple[tuple[InjectedParameter, Node | None], ...]
     #: path to the first async factory this node needs, () when it needs none
     async_path: tuple[str, ...]
     #: path (through transients) to the first scope-bound node it needs, () when none
@@ -60,13 +61,19 @@ class Graph:
         self,
         provider_for: Callable[[Any], Provider],
         can_provide: Callable[[Any], bool],
+        can_autowire: Callable[[Any], bool],
     ) -> None:
         self._provider_for = provider_for
         self._can_provide = can_provide
+        self._can_autowire = can_autowire
         self._nodes: dict[Any, Node] = {}
 
     def clear(self) -> None:
         self._nodes.clear()
+
+    def provides(self, key: Any) -> bool:
+        """True when `key` is bound, overridden, a context value, or can be autowired."""
+        return self._can_provide(key) or self._can_autowire(key)
 
     def node(self, key: Any) -> Node:
         found = self._nodes.get(key)
@@ -110,33 +117,44 @@ class Graph:
 
     def _arguments(
         self, provider: Provider, name: str, stack: list[Any]
-    ) -> tuple[tuple[Dependency, Node | None], ...]:
+    ) -> tuple[tuple[InjectedParameter, Node | None], ...]:
         if provider.kind in (Kind.INSTANCE, Kind.CONTEXT_VALUE):
             return ()
         owner = getattr(provider.target, "__qualname__", name)
-        arguments: list[tuple[Dependency, Node | None]] = []
-        for dependency in read_dependencies(provider.target, owner):
-            if self._injects(dependency):
-                arguments.append((dependency, self._analyse(dependency.key, stack)))
-            elif dependency.default is not MISSING or dependency.optional:
-                arguments.append((dependency, None))
-            else:
-                arguments.append((dependency, self._analyse(dependency.key, stack)))
+        arguments: list[tuple[InjectedParameter, Node | None]] = []
+        for dependency in dependencies_of(provider.target, owner):
+            arguments.append((dependency, self.argument(dependency, stack)))
         return tuple(arguments)
 
-    def _injects(self, dependency: Dependency) -> bool:
-        return is_injected(dependency, self._can_provide)
+    def argument(
+        self, dependency: InjectedParameter, stack: list[Any] | None = None
+    ) -> Node | None:
+        """The node injected into `dependency`, or None when it keeps its default (or None)."""
+        if not is_injected(dependency, self._can_provide, self._can_autowire):
+            return None
+        return self._analyse(dependency.key, [] if stack is None else stack)
 
 
-def is_injected(dependency: Dependency, can_provide: Callable[[Any], bool]) -> bool:
-    """A parameter with a default (or `T | None`) is injected only when its key is bound."""
-    if dependency.default is MISSING and not dependency.optional:
+def is_injected(
+    dependency: InjectedParameter,
+    can_provide: Callable[[Any], bool],
+    can_autowire: Callable[[Any], bool],
+) -> bool:
+    """Whether a parameter gets a resolved value (else its default, or None for `T | None`).
+
+    Without a default it always does, except `T | None`, which is None when T is neither
+    bound nor autowirable. With a default it does only when its key is bound, or when it is
+    marked `Inject[T]` (then, for `Inject[T | None]`, when T is bound or autowirable).
+    """
+    if not dependency.optional:
+        return dependency.default is MISSING or dependency.marked or can_provide(dependency.key)
+    if can_provide(dependency.key):
         return True
-    return dependency.marked or can_provide(dependency.key)
+    return (dependency.marked or dependency.default is MISSING) and can_autowire(dependency.key)
 
 
 def _async_path(
-    name: str, provider: Provider, arguments: tuple[tuple[Dependency, Node | None], ...]
+    name: str, provider: Provider, arguments: tuple[tuple[InjectedParameter, Node | None], ...]
 ) -> tuple[str, ...]:
     if provider.kind in ASYNC_KINDS:
         return (name,)
@@ -147,7 +165,7 @@ def _async_path(
 
 
 def _scope_path(
-    name: str, provider: Provider, arguments: tuple[tuple[Dependency, Node | None], ...]
+    name: str, provider: Provider, arguments: tuple[tuple[InjectedParameter, Node | None], ...]
 ) -> tuple[str, ...]:
     if provider.kind is not Kind.INSTANCE and provider.lifetime not in (SINGLETON, TRANSIENT):
         return (name,)

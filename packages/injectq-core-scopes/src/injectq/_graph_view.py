@@ -17,7 +17,7 @@ from ._graph import is_injected
 from ._graph_problems import Problems
 from ._keys import check_key, key_name
 from ._lifetimes import SCOPED, SINGLETON, TRANSIENT
-from ._providers import Kind, Provider, read_dependencies
+from ._providers import Kind, Provider, dependencies_of
 from ._validation import as_entry_point
 
 if TYPE_CHECKING:
@@ -53,13 +53,14 @@ class View:
 def build_view(
     provider_for: Callable[[Any], Provider],
     can_provide: Callable[[Any], bool],
+    can_autowire: Callable[[Any], bool],
     bound: Iterable[Any],
     entry_points: Iterable[object],
     propagated: frozenset[Any],
 ) -> View:
     """Every key reachable from the entry points (from every bound key when there are none)."""
     entries = [as_entry_point(candidate) for candidate in entry_points]
-    walk = _Walk(provider_for, can_provide)
+    walk = _Walk(provider_for, can_provide, can_autowire)
     roots = [key for entry in entries for key in entry.keys] if entries else list(bound)
     walk.visit(roots)
     nodes = [
@@ -89,10 +90,14 @@ class _Walk:
     """The nodes reachable from some keys, numbered in breadth-first order."""
 
     def __init__(
-        self, provider_for: Callable[[Any], Provider], can_provide: Callable[[Any], bool]
+        self,
+        provider_for: Callable[[Any], Provider],
+        can_provide: Callable[[Any], bool],
+        can_autowire: Callable[[Any], bool],
     ) -> None:
         self._provider_for = provider_for
         self._can_provide = can_provide
+        self._can_autowire = can_autowire
         self.ids: dict[Any, str] = {}
         self.nodes: list[ViewNode] = []
         #: node id -> its provider, None when the key is unbound or its hints are unreadable
@@ -129,12 +134,12 @@ class _Walk:
             return []
         owner = getattr(provider.target, "__qualname__", name)
         try:
-            found = read_dependencies(provider.target, owner)
+            found = dependencies_of(provider.target, owner)
         except InjectQError as error:
             self._add(node_id, name, error.problem, "problem", None)
             return []
         self._add(node_id, name, *_lifetime(provider), provider)
-        return [d.key for d in found if is_injected(d, self._can_provide)]
+        return [d.key for d in found if is_injected(d, self._can_provide, self._can_autowire)]
 
     def _add(
         self, node_id: str, name: str, detail: str, style: str, provider: Provider | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, Protocol
+from typing import Protocol
 
 from ._errors import BindingError
 
@@ -22,6 +22,16 @@ def check_key(key: object, *, action: str = "bind") -> None:
         if not key:
             raise BindingError(f"cannot {action} an empty string key", fix="name the key")
         return
+    try:
+        hash(key)
+    except TypeError:
+        raise BindingError(
+            f"cannot {action} {key!r} ({type(key).__name__}): a key must be hashable",
+            fix="use the class (or Protocol / ABC) the value is known by, or a string",
+        ) from None
+    problem = _not_a_key(key)
+    if problem:
+        raise BindingError(f"cannot {action} {key_name(key)}: {problem[0]}", fix=problem[1])
     if isinstance(key, (type, _SPECIAL_FORM_TYPES)):
         return
     if callable(key) and hasattr(key, "__supertype__"):  # typing.NewType
@@ -30,6 +40,36 @@ def check_key(key: object, *, action: str = "bind") -> None:
         f"cannot {action} {key!r} ({type(key).__name__}): a key must be a type or a string",
         fix="use the class (or Protocol / ABC) the value is known by, e.g. bind(IUserService, ...)",
     )
+
+
+def _not_a_key(key: object) -> tuple[str, str] | None:
+    """(problem, fix) for typing forms that look like keys but cannot be one."""
+    if key is typing.Any:
+        return (
+            "typing.Any says nothing about what to provide, so it cannot be a key",
+            "use the class the value is known by, or a string key",
+        )
+    origin = typing.get_origin(key)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [arg for arg in typing.get_args(key) if arg is not type(None)]
+        if len(args) == 1:
+            name = key_name(args[0])
+            return (
+                "an optional type is not a key",
+                f"bind {name} itself; a parameter annotated `{name} | None` gets None when "
+                f"nothing provides {name}",
+            )
+        return (
+            "a union is not a key: it does not say which of its types to provide",
+            "bind each type on its own (or a Protocol that they all implement)",
+        )
+    metadata: tuple[object, ...] = typing.get_args(key)[1:] if origin is typing.Annotated else ()
+    if any(hasattr(type(meta), "__injectq_key__") for meta in metadata):
+        return (
+            "Inject[T] marks a parameter for injection; it is not a key",
+            "use the type itself: container.get(T)",
+        )
+    return None
 
 
 def key_name(key: object) -> str:
@@ -61,13 +101,3 @@ def is_checkable_class(key: object) -> bool:
 
 # classes are few and live as long as the program: remembering the answer is safe and cheap
 _CHECKABLE: dict[type, bool] = {}
-
-
-def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
-    """`T | None` -> (T, True); anything else -> (annotation, False)."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Union or origin is types.UnionType:
-        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        if len(args) == 1 and len(typing.get_args(annotation)) == 2:
-            return args[0], True
-    return annotation, False

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, overload
 
+from ._binding import factory_provider, value_provider
 from ._errors import BindingError
 from ._lifetimes import check_lifetime, declared_lifetime
-from ._providers import MISSING, provided_type
+from ._parameters import MISSING
+from ._providers import provided_type
 
 if TYPE_CHECKING:
     from ._container import InjectQ
+    from ._providers import Provider
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -19,25 +22,31 @@ _NO_SCOPE: Final = ""
 
 
 class Binder:
-    """What `Module.configure` receives: the binding half of the container."""
+    """What `Module.configure` receives: the binding half of the container.
 
-    __slots__ = ("_container",)
+    Its bindings are recorded as the module's, so that two modules binding one key is an
+    error (see `Module.overrides`).
+    """
 
-    def __init__(self, container: InjectQ) -> None:
+    __slots__ = ("_container", "_register")
+
+    def __init__(self, container: InjectQ, register: Callable[[Provider], None]) -> None:
+        """Made by `InjectQ.install`: `register` records a binding as the module's."""
         self._container = container
+        self._register = register
 
     def bind(self, key: Any, value: Any, *, scope: str | None = None) -> None:
         """Same as `InjectQ.bind`."""
-        self._container.bind(key, value, scope=scope)
+        self._register(value_provider(key, value, scope, origin="bind"))
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._container.bind(key, value)
+        self.bind(key, value)
 
     def bind_factory(
         self, key: Any, factory: Callable[..., Any], *, scope: str | None = None
     ) -> None:
         """Same as `InjectQ.bind_factory`."""
-        self._container.bind_factory(key, factory, scope=scope)
+        self._register(factory_provider(key, factory, scope))
 
     def install(self, module: Module) -> None:
         """Install another module from inside this one."""
@@ -48,8 +57,13 @@ class Module:
     """A group of bindings. Override `configure`, and/or add `@provider` methods.
 
     The same Module classes serve the API, the workers and the MCP server: each process
-    installs them into its own container.
+    installs them into its own container. A key bound by two different Modules is an error at
+    `install`, unless the Module installed later sets `overrides = True` (a test module that
+    replaces the real bindings, say).
     """
+
+    #: this module may replace bindings that modules installed before it made
+    overrides: ClassVar[bool] = False
 
     def configure(self, binder: Binder) -> None:
         """Bind what this module provides. The default binds nothing."""

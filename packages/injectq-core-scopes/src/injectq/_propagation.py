@@ -12,24 +12,30 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from ._errors import InjectQError
-from ._keys import key_name
+from ._errors import MissingBindingError, PropagationError, ScopeError
+from ._keys import check_key, key_name
+from ._plain_data import (
+    dataclass_loader,
+    dump_dataclass,
+    dump_model,
+    dump_scalar,
+    model_loader,
+    not_plain,
+    scalar_loader,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from ._providers import Provider
+    from ._scope import Scope
+
 #: the prefix of every propagated value's name in a message (e.g. a taskiq label)
 PREFIX: Final = "injectq_ctx:"
 DEFAULT_MAX_BYTES: Final = 4096
-_PLAIN_SCALARS: Final = (str, int, float, bool, type(None))
-
-
-class PropagationError(InjectQError):
-    """A value could not be propagated: not declared, not plain data, too large, or forged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +64,12 @@ def declare(key: object, name: str | None, max_bytes: int) -> Propagated:
     supertype: object = getattr(key, "__supertype__", None)  # typing.NewType
     scalar: object = supertype if supertype is not None else key
     if isinstance(key, type) and dataclasses.is_dataclass(key):
-        return Propagated(key, label, max_bytes, _dump_dataclass, _dataclass_loader(key))
+        return Propagated(key, label, max_bytes, dump_dataclass, dataclass_loader(key))
     if isinstance(key, type) and callable(getattr(key, "model_validate", None)):
-        return Propagated(key, label, max_bytes, _dump_model, _model_loader(key))
+        return Propagated(key, label, max_bytes, dump_model, model_loader(key))
     for plain in (str, int, float, bool):
         if scalar is plain:
-            return Propagated(key, label, max_bytes, _dump_scalar, _scalar_loader(key, plain))
+            return Propagated(key, label, max_bytes, dump_scalar, scalar_loader(key, plain))
     name_of_key = label
     raise PropagationError(
         f"{name_of_key} cannot be propagated: only dataclasses, pydantic models and "
@@ -77,7 +83,7 @@ def declare(key: object, name: str | None, max_bytes: int) -> Propagated:
 def encode(entry: Propagated, value: Any) -> str:
     """The value as JSON text, after checking it is plain data within the size limit."""
     data = entry.dump(value)
-    problem = _not_plain(data, entry.name)
+    problem = not_plain(data, entry.name)
     if problem:
         raise PropagationError(
             f"propagated {entry.name} is not plain data: {problem}",
@@ -117,7 +123,7 @@ def decode(entry: Propagated, text: object) -> Any:
             path=(key_name(entry.key),),
             fix="send it with export_context() on the sending side",
         ) from None
-    problem = _not_plain(data, entry.name)
+    problem = not_plain(data, entry.name)
     if problem:
         raise PropagationError(
             f"propagated {entry.name} is not plain data: {problem}",
@@ -135,130 +141,8 @@ def decode(entry: Propagated, text: object) -> Any:
         ) from None
 
 
-def _not_plain(data: object, where: str) -> str:
-    if isinstance(data, _PLAIN_SCALARS):
-        if isinstance(data, float) and data != data:  # NaN
-            return f"{where} is NaN"
-        return ""
-    if isinstance(data, list):
-        for index, item in enumerate(typing.cast("list[object]", data)):
-            problem = _not_plain(item, f"{where}[{index}]")
-            if problem:
-                return problem
-        return ""
-    if isinstance(data, dict):
-        for item_key, item in typing.cast("dict[object, object]", data).items():
-            if not isinstance(item_key, str):
-                return f"{where} has the non-string key {item_key!r}"
-            problem = _not_plain(item, f"{where}.{item_key}")
-            if problem:
-                return problem
-        return ""
-    return f"{where} is a {type(data).__name__}"
-
-
-def _dump_dataclass(value: Any) -> Any:
-    return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
-
-
-def _dump_model(value: Any) -> Any:
-    return value.model_dump(mode="json")
-
-
-def _dump_scalar(value: Any) -> Any:
-    return value
-
-
-def _dataclass_loader(cls: type) -> Callable[[Any], Any]:
-    hints = typing.get_type_hints(cls)
-    fields = {field.name: hints.get(field.name, Any) for field in dataclasses.fields(cls)}
-    for name, annotation in fields.items():
-        if not _plain_annotation(annotation):
-            raise PropagationError(
-                f"field {name!r} of {cls.__qualname__} is {annotation!r}, which is not plain "
-                "data, so it cannot be propagated",
-                path=(cls.__qualname__,),
-                fix="use str, int, float, bool, None, list[...] or dict[str, ...] fields",
-            )
-
-    def load(data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise PropagationError(f"expected an object for {cls.__qualname__}")
-        values = typing.cast("dict[str, object]", data)
-        unknown = set(values) - set(fields)
-        if unknown:
-            raise PropagationError(
-                f"{cls.__qualname__} has no field(s) {', '.join(sorted(unknown))}"
-            )
-        for name, annotation in fields.items():
-            if name in values and not _fits(values[name], annotation):
-                raise PropagationError(
-                    f"field {name!r} of {cls.__qualname__} should be {annotation!r}, "
-                    f"got {values[name]!r}"
-                )
-        return cls(**values)
-
-    return load
-
-
-def _model_loader(cls: type) -> Callable[[Any], Any]:
-    def load(data: Any) -> Any:
-        return getattr(cls, "model_validate")(data)  # noqa: B009 - duck-typed pydantic
-
-    return load
-
-
-def _scalar_loader(key: Any, scalar: type) -> Callable[[Any], Any]:
-    def load(data: Any) -> Any:
-        if not _fits(data, scalar):
-            raise PropagationError(f"expected {scalar.__name__} for {key_name(key)}, got {data!r}")
-        return data
-
-    return load
-
-
-def _plain_annotation(annotation: object) -> bool:
-    if annotation is Any or annotation is None:
-        return True
-    if isinstance(annotation, type) and issubclass(annotation, _PLAIN_SCALARS):
-        return True
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin in (list, typing.Union) or str(origin) == "<class 'types.UnionType'>":
-        return all(_plain_annotation(arg) for arg in args)
-    if origin is dict:
-        return len(args) == 2 and args[0] is str and _plain_annotation(args[1])
-    return False
-
-
-def _fits(value: object, annotation: object) -> bool:
-    if annotation is Any:
-        return True
-    if annotation is None or annotation is type(None):
-        return value is None
-    if annotation is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(annotation, type) and annotation in _PLAIN_SCALARS:
-        return isinstance(value, annotation)
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is list:
-        items = typing.cast("list[object]", value) if isinstance(value, list) else None
-        return items is not None and all(_fits(item, args[0]) for item in items)
-    if origin is dict:
-        mapping = typing.cast("dict[object, object]", value) if isinstance(value, dict) else None
-        return mapping is not None and all(_fits(item, args[1]) for item in mapping.values())
-    return any(_fits(value, arg) for arg in args)
-
-
 def label_of(entry: Propagated) -> str:
     return f"{PREFIX}{entry.name}"
-
-
-def export(entries: Mapping[Any, Propagated], resolve: Callable[[Any], Any]) -> dict[str, str]:
-    return {label_of(entry): encode(entry, resolve(key)) for key, entry in entries.items()}
 
 
 def import_(entries: Mapping[Any, Propagated], carried: Mapping[str, object]) -> dict[Any, Any]:
@@ -269,3 +153,58 @@ def import_(entries: Mapping[Any, Propagated], carried: Mapping[str, object]) ->
         if entry is not None:
             values[entry.key] = decode(entry, text)
     return values
+
+
+class Propagation:
+    """The keys declared with `container.propagate()`, by key."""
+
+    def __init__(self) -> None:
+        self.entries: dict[Any, Propagated] = {}
+
+    def declare(self, key: Any, name: str | None, max_bytes: int, bound: Provider | None) -> None:
+        check_key(key, action="propagate")
+        entry = declare(key, name, max_bytes)
+        for other in self.entries.values():
+            if other.name == entry.name and other.key != key:
+                raise PropagationError(
+                    f"{key_name(key)} and {key_name(other.key)} would both travel as "
+                    f"{entry.name!r}",
+                    fix="give one of them another name=",
+                )
+        if bound is not None:
+            check_propagated_lifetime(bound)
+        self.entries[key] = entry
+
+    def export(self, source: Scope | None) -> dict[str, str]:
+        """The propagated values `source` can provide, as plain JSON text by label."""
+        if source is None or source.parent is None or not self.entries:
+            return {}
+        carried: dict[str, str] = {}
+        for key, entry in list(self.entries.items()):
+            try:
+                value = source.get(key)
+            except (ScopeError, MissingBindingError):
+                continue
+            carried[label_of(entry)] = encode(entry, value)
+        return carried
+
+    def import_(self, carried: Mapping[str, object]) -> dict[Any, Any]:
+        if not self.entries:
+            return {}
+        return import_(self.entries, carried)
+
+
+def check_propagated_lifetime(provider: Provider) -> None:
+    # the receiving unit of work (a task, a tool call) gets the value as its own scope's:
+    # a singleton, or a scope name that only the sender has, could not hold it there
+    from ._lifetimes import SCOPED
+
+    if provider.lifetime != SCOPED:
+        name = key_name(provider.key)
+        raise PropagationError(
+            f"{name} is propagated, so each unit of work that receives it holds its own "
+            f"value; it cannot be bound as {provider.lifetime}",
+            path=(name,),
+            fix=f"bind {name} with scope='scoped' (in an API that is the request's scope, "
+            "in a worker the task's), or leave it unbound where it is only received",
+        )

@@ -8,10 +8,10 @@ import inspect
 import typing
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-from ._errors import MissingBindingError
-from ._keys import key_name, unwrap_optional
+from ._keys import key_name
+from ._parameters import MISSING, InjectedParameter, read_parameters
 
 
 class Kind(enum.Enum):
@@ -29,41 +29,6 @@ ASYNC_KINDS: Final = frozenset({Kind.ASYNC_CALL, Kind.ASYNC_GENERATOR, Kind.ASYN
 FINALIZED_KINDS: Final = frozenset(
     {Kind.GENERATOR, Kind.ASYNC_GENERATOR, Kind.CONTEXT_MANAGER, Kind.ASYNC_CONTEXT_MANAGER}
 )
-
-
-class _Missing:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-MISSING: Final[Any] = _Missing()
-
-
-class _InjectMarker:
-    """The metadata of `Inject[T]`: inject this parameter even though it has a default."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "Inject"
-
-
-INJECT_MARKER: Final = _InjectMarker()
-
-
-@dataclass(frozen=True, slots=True)
-class Dependency:
-    """One injected parameter of a class or factory."""
-
-    name: str
-    key: Any
-    positional_only: bool
-    keyword_only: bool
-    default: Any  # MISSING when the parameter has none
-    optional: bool  # annotated `T | None`: None when T cannot be provided
-    marked: bool  # annotated `Inject[T]`
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,63 +120,14 @@ def _return_annotation(factory: Callable[..., Any]) -> Any:
     return hints.get("return", MISSING)
 
 
-def read_dependencies(target: Callable[..., Any], owner_name: str) -> tuple[Dependency, ...]:
-    """The injectable parameters of a class's `__init__` or of a factory, from type hints."""
-    hinted: Callable[..., Any] = target
-    if isinstance(target, type):
-        init = target.__dict__.get("__init__") or _inherited_init(target)
-        if init is None or init is object.__init__:
-            return ()
-        hinted = init
-    try:
-        signature = inspect.signature(target)
-    except (TypeError, ValueError):
+def dependencies_of(target: Callable[..., Any], owner: str) -> tuple[InjectedParameter, ...]:
+    """The parameters of a class's `__init__` (or of a factory) that InjectQ may inject."""
+    if not isinstance(target, type):
+        return read_parameters(target, owner, all_injected=True)
+    init = target.__dict__.get("__init__") or _inherited_init(target)
+    if init is None or init is object.__init__:
         return ()
-    try:
-        hints = typing.get_type_hints(hinted, include_extras=True)
-    except Exception as error:
-        raise MissingBindingError(
-            f"cannot read the type hints of {owner_name}: {error}",
-            path=(owner_name,),
-            fix="make every annotation of its parameters importable at run time "
-            "(not only under TYPE_CHECKING)",
-        ) from error
-    dependencies: list[Dependency] = []
-    for name, parameter in signature.parameters.items():
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-            continue
-        default = MISSING if parameter.default is parameter.empty else parameter.default
-        annotation = hints.get(name, MISSING)
-        if annotation is MISSING:
-            if default is not MISSING:
-                continue
-            raise MissingBindingError(
-                f"parameter {name!r} of {owner_name} has no type annotation, so nothing "
-                "can be injected into it",
-                path=(owner_name,),
-                fix=f"annotate it ({name}: SomeService) or give it a default",
-            )
-        key, marked = _strip_annotated(annotation)
-        key, optional = unwrap_optional(key)
-        dependencies.append(
-            Dependency(
-                name=name,
-                key=key,
-                positional_only=parameter.kind is parameter.POSITIONAL_ONLY,
-                keyword_only=parameter.kind is parameter.KEYWORD_ONLY,
-                default=default,
-                optional=optional,
-                marked=marked,
-            )
-        )
-    return tuple(dependencies)
-
-
-def _strip_annotated(annotation: Any) -> tuple[Any, bool]:
-    if typing.get_origin(annotation) is Annotated:
-        args = typing.get_args(annotation)
-        return args[0], any(meta is INJECT_MARKER for meta in args[1:])
-    return annotation, False
+    return read_parameters(target, owner, hinted=init, all_injected=True)
 
 
 def _inherited_init(cls: type) -> Callable[..., Any] | None:

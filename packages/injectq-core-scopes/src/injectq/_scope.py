@@ -1,24 +1,25 @@
-"""A scope: one unit of work's instances and the finalizers that close them."""
+"""A scope: one unit of work's instances, and the lifecycle every adapter drives.
+
+`enter()` makes a scope the active one in the current context; `close(error)` /
+`await aclose(error)` deactivate it and run its finalizers with the unit of work's exception
+thrown in (see `_finalizers`), then report failed finalizers under the policy chosen when the
+scope was opened: raise a `FinalizationError`, or log it naming the unit of work. `with` and
+`async with` are the same calls. Closing twice, or from another task or thread, is safe.
+"""
 
 from __future__ import annotations
 
-import contextlib
-from _thread import RLock as _RLock
-from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any, Final, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 from ._errors import FinalizationError, ScopeError
-from ._providers import MISSING
+from ._finalizers import ACM, ASYNC_KINDS, CM, Finalizer, Outcome, owner_of, run_async, run_sync
 
 if TYPE_CHECKING:
-    from collections.abc import (
-        Awaitable,
-        Callable,
-        Iterable,
-        Mapping,
-    )
+    import logging
+    from collections.abc import Awaitable, Callable, Iterable, Mapping
     from contextlib import AbstractAsyncContextManager, AbstractContextManager
-    from types import AsyncGeneratorType, GeneratorType, TracebackType
+    from contextvars import ContextVar, Token
+    from types import TracebackType
 
 
 T = TypeVar("T")
@@ -46,39 +47,35 @@ class ScopeRuntime:
         self.root: Scope | None = None
 
 
-# how a registered finalizer is run
-GEN: Final = 0
-AGEN: Final = 1
-CM: Final = 2
-ACM: Final = 3
-
-
 class Scope:
     """One unit of work (a request, a task run, a tool call) and the instances it owns.
 
-    Enter it with `with` or `async with` to make it the active scope; leaving it runs the
-    finalizers of everything it created, newest first, with the body's exception thrown in.
+    Enter it with `with` or `async with` (or `enter()`) to make it the active scope; closing
+    it runs the finalizers of everything it created, newest first, with the unit of work's
+    exception thrown in.
     """
 
     __slots__ = (
         "_cache",
         "_closed",
+        "_creating",
+        "_error",
         "_finalizers",
-        "_lock",
-        "_pending",
+        "_report",
         "_runtime",
         "_token",
         "name",
         "parent",
     )
 
-    def __init__(
+    def __init__(  # not keyword-only: that costs a little on every scope
         self,
         runtime: ScopeRuntime,
         name: str | None = None,
-        *,
         context: Mapping[Any, Any] | None = None,
         isolated: bool = False,
+        label: object = None,
+        log_failures: logging.Logger | None = None,
     ) -> None:
         """Open a scope; use `container.scope(...)`, which is this with the runtime bound."""
         self._runtime = runtime
@@ -88,12 +85,13 @@ class Scope:
             self._cache: dict[Any, Any] = {}
         else:
             self.parent, self._cache = runtime.open(name, context, isolated)
-        self._finalizers: list[tuple[int, Any, str]] | None = None
-        #: makes creation in this scope happen once when threads share it (a C RLock is cheap)
-        self._lock = _RLock()
-        self._pending: dict[Any, Any] | None = None  # async creations under way, by key
+        #: keys being created in this scope right now, by their creator (see `_creation`)
+        self._creating: dict[Any, Any] = {}
+        self._finalizers: list[Finalizer] | None = None
         self._token: Token[Scope | None] | None = None
         self._closed = False
+        self._error: BaseException | None = None
+        self._report = None if label is None and log_failures is None else (label, log_failures)
 
     @classmethod
     def root_of(cls, runtime: ScopeRuntime, singletons: dict[Any, Any]) -> Scope:
@@ -103,26 +101,30 @@ class Scope:
         root.name = None
         root.parent = None
         root._cache = singletons
+        root._creating = {}
         root._finalizers = None
-        root._lock = _RLock()
-        root._pending = None
         root._token = None
         root._closed = False
+        root._error = None
+        root._report = ("the container", None)
         runtime.root = root
         return root
 
     def __repr__(self) -> str:
-        label = "container" if self.parent is None else (self.name or "scope")
         state = "closed" if self._closed else "open"
-        return f"<Scope {label} {state}, {len(self._cache)} cached>"
+        return f"<Scope {self.label} {state}, {len(self._cache)} cached>"
+
+    @property
+    def label(self) -> str:
+        """What messages call this unit of work: the label it was opened with, else its name."""
+        if self._report is not None and self._report[0] is not None:
+            return str(self._report[0])
+        return f"scope {self.name}" if self.name else "scope"
 
     @property
     def needs_async_close(self) -> bool:
         """True when an async finalizer is registered: close with `aclose` / `async with`."""
-        finalizers = self._finalizers
-        if not finalizers:
-            return False
-        return any(kind in (AGEN, ACM) for kind, _, _ in finalizers)
+        return any(kind in ASYNC_KINDS for kind, _, _ in self._finalizers or ())
 
     @property
     def closed(self) -> bool:
@@ -159,14 +161,76 @@ class Scope:
                 fix="resolve inside the `with container.scope()` block that owns the scope",
             )
 
-    # activation
+    # the lifecycle: enter, record the unit of work's error, close
 
-    def __enter__(self) -> Self:
+    def enter(self) -> Self:
+        """Make this scope the active one in the current context (what `with` does)."""
         if self._token is not None or self._closed:
             raise ScopeError(
                 "this scope was already entered; a scope is one unit of work",
                 fix="open a new one with container.scope()",
             )
+        self._token = self._runtime.active.set(self)
+        return self
+
+    def record_error(self, error: BaseException) -> None:
+        """Record the exception the unit of work's own code raised, for the finalizers.
+
+        For frameworks that turn it into something else (an error response, a `ToolError`)
+        before the scope closes: the close throws the first recorded error into the
+        finalizers instead of what reaches it.
+        """
+        if self._error is None:
+            self._error = error
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """End the unit of work: deactivate the scope, run every sync finalizer (newest
+        first, `exc` thrown into each), and report failures.
+
+        Async finalizers cannot run here: they stay registered for `aclose()` and are reported
+        as failures. Closing again does nothing more.
+        """
+        self._deactivate()
+        finalizers = self._finalizers
+        if finalizers:
+            self._finalizers = None
+            if self.parent is not None:
+                self._closed = True
+            finalizers.reverse()
+            outcome = run_sync(finalizers, self._error or exc)
+            if outcome is None:
+                self._cache.clear()
+                return
+            if outcome.kept:
+                outcome.kept.reverse()
+                self._finalizers = outcome.kept
+            else:
+                self._cache.clear()
+            self._report_outcome(outcome)
+        else:
+            self._end()
+
+    async def aclose(self, exc: BaseException | None = None) -> None:
+        """End the unit of work: deactivate the scope, run every finalizer (newest first,
+        `exc` thrown into each), and report failures. A cancellation arriving meanwhile is
+        re-raised after every finalizer was entered. Closing again does nothing more."""
+        self._deactivate()
+        finalizers = self._finalizers
+        if finalizers:
+            self._finalizers = None
+            if self.parent is not None:
+                self._closed = True
+            finalizers.reverse()
+            outcome = await run_async(finalizers, self._error or exc)
+            self._cache.clear()
+            if outcome is not None:
+                self._report_outcome(outcome)
+        else:
+            self._end()
+
+    def __enter__(self) -> Self:
+        if self._token is not None or self._closed:
+            self.enter()  # raises the error that says why
         self._token = self._runtime.active.set(self)
         return self
 
@@ -176,19 +240,24 @@ class Scope:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        try:
-            self._runtime.active.reset(self._token)  # type: ignore[arg-type]
-        except (ValueError, TypeError):  # exited in another context, or never entered
-            self._deactivate()
         if self._finalizers:
             self.close(exc)
-        else:
+            return
+        # the common case, written out: no finalizer, nothing to report
+        token = self._token
+        if token is not None:
+            try:
+                self._runtime.active.reset(token)
+                self._token = None
+            except (ValueError, RuntimeError):
+                pass  # another context entered it: that one keeps its active scope
+        if self.parent is not None:
             self._closed = True
-            self._cache.clear()
+        self._cache.clear()
 
     async def __aenter__(self) -> Self:
         if self._token is not None or self._closed:
-            self.__enter__()  # raises the error that says why
+            self.enter()  # raises the error that says why
         self._token = self._runtime.active.set(self)
         return self
 
@@ -198,22 +267,69 @@ class Scope:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        try:
-            self._runtime.active.reset(self._token)  # type: ignore[arg-type]
-        except (ValueError, TypeError):  # exited in another context, or never entered
-            self._deactivate()
-        if self._finalizers:
-            await self.aclose(exc)
-        else:
-            self._closed = True
+        token = self._token
+        if token is not None:
+            try:
+                self._runtime.active.reset(token)
+                self._token = None
+            except (ValueError, RuntimeError):
+                pass  # another context entered it: that one keeps its active scope
+        finalizers = self._finalizers
+        if finalizers:  # what `aclose` does, without a coroutine of its own in between
+            self._finalizers = None
+            if self.parent is not None:
+                self._closed = True
+            finalizers.reverse()
+            outcome = await run_async(finalizers, self._error or exc)
             self._cache.clear()
+            if outcome is not None:
+                self._report_outcome(outcome)
+            return
+        if self.parent is not None:
+            self._closed = True
+        self._cache.clear()
 
     def _deactivate(self) -> None:
-        """Make the parent active again where the scope's own token cannot be reset."""
-        if self._token is not None:
-            self._runtime.active.set(self.parent if self.parent is not None else None)
+        """Restore the active scope of the context that entered this one.
 
-    # finalization
+        From any other context (another task or thread), or a second time, this changes
+        nothing: no context's active scope is ever replaced by a close it did not make.
+        """
+        token = self._token
+        if token is not None:
+            try:
+                self._runtime.active.reset(token)
+            except (ValueError, RuntimeError):
+                return  # not the context that entered it: that one keeps its token
+            self._token = None
+
+    def _end(self) -> None:
+        if self.parent is not None:
+            self._closed = True
+        self._cache.clear()
+
+    def _report_outcome(self, outcome: Outcome) -> None:
+        stop = outcome.stop
+        if outcome.failures:
+            owners = ", ".join(owner_of(error) for error in outcome.failures)
+            count = len(outcome.failures)
+            failure = FinalizationError(
+                f"{count} finalizer(s) of {self.label} failed: {owners}", outcome.failures
+            )
+            log = None if self._report is None else self._report[1]
+            if log is not None:
+                log.error(
+                    "%s; the unit of work's outcome stands", failure.message, exc_info=failure
+                )
+            elif stop is None:
+                raise failure
+            else:
+                stop.add_note(f"InjectQ: {failure.message} (the FinalizationError is its context)")
+                stop.__context__ = failure
+        if stop is not None:
+            raise stop
+
+    # finalizers and the cache
 
     def ensure_open(self, owner: str) -> None:
         """Refuse to create anything in a scope that has already been closed."""
@@ -231,55 +347,6 @@ class Scope:
             self._finalizers = [(kind, obj, owner)]
         else:
             finalizers.append((kind, obj, owner))
-
-    def close(self, exc: BaseException | None = None) -> None:
-        """Run every sync finalizer, newest first, throwing `exc` into generators.
-
-        Raises FinalizationError with every failure when any finalizer failed. Async
-        finalizers cannot run here: they stay registered (for `aclose`) and are reported.
-        """
-        finalizers = self._finalize_prepare()
-        errors: list[Exception] = []
-        kept: list[tuple[int, Any, str]] = []
-        for kind, obj, owner in finalizers:
-            try:
-                if kind == GEN:
-                    _close_generator(obj, exc)
-                elif kind == CM:
-                    _exit_context_manager(obj, exc)
-                else:
-                    kept.append((kind, obj, owner))
-                    raise ScopeError(
-                        f"the async finalizer of {owner} cannot run in a sync close",
-                        path=(owner,),
-                        fix="use `async with container.scope()` or `await scope.aclose()` / "
-                        "`await container.aclose()`",
-                    )
-            except Exception as error:
-                errors.append(_tag(error, owner))
-        if kept:
-            kept.reverse()
-            self._finalizers = kept + (self._finalizers or [])
-        self._finish(errors, keep_cache=bool(kept))
-
-    async def aclose(self, exc: BaseException | None = None) -> None:
-        """Run every finalizer (sync and async), newest first, throwing `exc` into generators."""
-        finalizers = self._finalize_prepare()
-        errors: list[Exception] = []
-        for kind, obj, owner in finalizers:
-            try:
-                if kind == GEN:
-                    _close_generator(obj, exc)
-                elif kind == AGEN:
-                    if exc is not None or await anext(obj, MISSING) is not MISSING:
-                        await _aclose_generator(obj, exc)
-                elif kind == CM:
-                    _exit_context_manager(obj, exc)
-                else:
-                    await _aexit_context_manager(obj, exc)
-            except Exception as error:
-                errors.append(_tag(error, owner))
-        self._finish(errors)
 
     def lookup(self, key: Any, default: Any = None) -> Any:
         """The value this scope holds for `key` (a made instance or a context value)."""
@@ -299,90 +366,6 @@ class Scope:
         """The keys this scope holds values for."""
         return list(self._cache)
 
-    def _finalize_prepare(self) -> list[tuple[int, Any, str]]:
-        finalizers = self._finalizers or []
-        self._finalizers = None
-        if self.parent is not None:
-            self._closed = True
-        finalizers.reverse()
-        return finalizers
-
-    def _finish(self, errors: list[Exception], *, keep_cache: bool = False) -> None:
-        if not keep_cache:
-            self._cache.clear()
-        if errors:
-            label = "the container" if self.parent is None else f"scope {self.name or ''}".strip()
-            owners = ", ".join(_owner_of(error) for error in errors)
-            raise FinalizationError(
-                f"{len(errors)} finalizer(s) of {label} failed: {owners}", errors
-            )
-
-
-_OWNER: Final = "__injectq_finalizer_of__"
-
-
-def _tag(error: Exception, owner: str) -> Exception:
-    error.add_note(f"InjectQ: raised by the finalizer of {owner}")
-    with contextlib.suppress(AttributeError):
-        setattr(error, _OWNER, owner)
-    return error
-
-
-def _owner_of(error: Exception) -> str:
-    owner: object = getattr(error, _OWNER, None)
-    return f"{owner} ({type(error).__name__})" if isinstance(owner, str) else type(error).__name__
-
-
-def _close_generator(gen: GeneratorType[Any, None, None], exc: BaseException | None) -> None:
-    if exc is None:
-        # a `for` loop ends the generator without raising (and paying for) StopIteration
-        for _ in gen:
-            gen.close()
-            raise RuntimeError(f"generator {gen.gi_code.co_qualname} yielded more than once")
-        return
-    try:
-        gen.throw(exc)
-    except StopIteration:
-        return
-    except BaseException as raised:
-        if raised is exc:
-            return  # the generator let the unit of work's exception through: not its failure
-        raise
-    gen.close()
-    raise RuntimeError(f"generator {gen.gi_code.co_qualname} yielded more than once")
-
-
-async def _aclose_generator(gen: AsyncGeneratorType[Any, None], exc: BaseException | None) -> None:
-    if exc is None:  # the caller saw it yield a second time
-        await gen.aclose()
-        raise RuntimeError(f"async generator {gen.ag_code.co_qualname} yielded more than once")
-    try:
-        await gen.athrow(exc)
-    except StopAsyncIteration:
-        return
-    except BaseException as raised:
-        if raised is exc:
-            return
-        raise
-    await gen.aclose()
-    raise RuntimeError(f"async generator {gen.ag_code.co_qualname} yielded more than once")
-
-
-def _exit_context_manager(cm: AbstractContextManager[Any], exc: BaseException | None) -> None:
-    if exc is None:
-        cm.__exit__(None, None, None)
-    else:
-        cm.__exit__(type(exc), exc, exc.__traceback__)
-
-
-async def _aexit_context_manager(
-    cm: AbstractAsyncContextManager[Any], exc: BaseException | None
-) -> None:
-    if exc is None:
-        await cm.__aexit__(None, None, None)
-    else:
-        await cm.__aexit__(type(exc), exc, exc.__traceback__)
-
 
 def enter_context_manager(scope: Scope, cm: AbstractContextManager[T], owner: str) -> T:
     if scope.closed:
@@ -398,6 +381,3 @@ async def aenter_context_manager(scope: Scope, cm: AbstractAsyncContextManager[T
     value = await cm.__aenter__()
     scope.register(ACM, cm, owner)
     return value
-
-
-ActiveScope = ContextVar[Scope | None]

@@ -46,6 +46,8 @@ class EntryPoint:
     #: it is handed work by another unit of work, so the container's propagated values
     #: arrive with it (a task enqueued by a request) and are not built where it runs
     receives_propagated: bool = False
+    #: the keys of its `T | None` parameters: checked only where something provides them
+    optional: frozenset[Any] = frozenset()
 
 
 def as_entry_point(candidate: object) -> EntryPoint:
@@ -87,7 +89,12 @@ def validate(
         entry = as_entry_point(candidate)
         for key in entry.keys:
             try:
-                _check_entry(entry, graph.node(key), propagated)
+                if key in entry.optional and not graph.provides(key):
+                    continue  # it gets None
+                node = graph.node(key)
+                if key in entry.optional and node.lifetime == CONTEXT:
+                    continue  # None where the runtime does not supply it
+                _check_entry(entry, node, propagated)
             except InjectQError as error:
                 prepend_path(error, [entry.name])
                 report(error)
@@ -161,9 +168,10 @@ def _reachable(node: Node, arriving: frozenset[Any]) -> list[tuple[tuple[str, ..
             continue
         visited.add(id(current))
         found.append((path, current))
-        for _, argument in current.arguments:
-            if argument is not None:
-                stack.append((argument, (*path, argument.name)))
+        for dependency, argument in current.arguments:
+            if argument is None or (dependency.optional and argument.lifetime == CONTEXT):
+                continue  # a context value an optional parameter may go without
+            stack.append((argument, (*path, argument.name)))
     return found
 
 

@@ -1,0 +1,183 @@
+"""The marker protocol and the one parser of injected parameters.
+
+A *marker* says "InjectQ fills this parameter in". It is any object whose class has an
+`__injectq_key__` attribute: the key to resolve, or None for "the parameter's annotation is the
+key". `injectq.Inject[T]` (`Annotated[T, <marker>]`) is the core's own; each adapter's markers
+(taskiq's `InjectQDependency`, FastAPI's `Depends` subclass, FastMCP's provider) implement the
+same attribute, so one parser serves the constructors InjectQ autowires, `@inject` functions
+and every adapter's endpoints, tasks and tools.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from dataclasses import dataclass
+from typing import Annotated, Any, Final, TypeAlias, TypeVar
+
+from ._errors import BindingError, MissingBindingError
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable
+
+T = TypeVar("T")
+
+#: the attribute of a marker's class that makes it a marker
+MARKER_ATTRIBUTE: Final = "__injectq_key__"
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+#: "no value": a parameter without a default, a key not cached yet
+MISSING: Final[Any] = _Missing()
+
+
+class InjectMarker:
+    """The metadata of `Inject[T]`: inject this parameter, taking the key from its annotation."""
+
+    __slots__ = ()
+    __injectq_key__: Final = None
+
+    def __repr__(self) -> str:
+        return "Inject"
+
+
+INJECT_MARKER: Final = InjectMarker()
+
+Inject: TypeAlias = Annotated[T, INJECT_MARKER]
+"""`svc: Inject[IUserService]` marks a parameter for injection, in every adapter and in
+`@inject` (even a parameter with a default). `Inject[T | None]` is None when nothing provides T."""
+
+
+@dataclass(frozen=True, slots=True)
+class InjectedParameter:
+    """One parameter of a function, as InjectQ reads it.
+
+    `key` is what is resolved for it; `optional` is True for `T | None` (None when nothing
+    provides T); `marked` is True when a marker asks for injection; `default` is MISSING when
+    the parameter has none; `position` is its index, or None when it is keyword-only.
+    """
+
+    name: str
+    key: Any
+    position: int | None
+    positional_only: bool
+    default: Any
+    optional: bool
+    marked: bool
+
+    @property
+    def keyword_only(self) -> bool:
+        return self.position is None
+
+
+def is_marker(candidate: object) -> bool:
+    """True when `candidate` is an InjectQ marker (any adapter's, or the core's)."""
+    return hasattr(type(candidate), MARKER_ATTRIBUTE)
+
+
+def read_parameters(
+    function: Callable[..., Any],
+    owner: str,
+    *,
+    hinted: Callable[..., Any] | None = None,
+    all_injected: bool = False,
+) -> tuple[InjectedParameter, ...]:
+    """Every named parameter of `function` that has a type annotation or a marker.
+
+    `hinted` is the function whose type hints describe the parameters (a class's `__init__`
+    for the class). Parameters with neither an annotation nor a marker are left out; with
+    `all_injected` (a class or factory that InjectQ calls itself) one without a default is a
+    MissingBindingError naming `owner`, as are type hints that cannot be evaluated.
+    """
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return ()
+    try:
+        hints = typing.get_type_hints(hinted or function, include_extras=True)
+    except Exception as error:
+        raise MissingBindingError(
+            f"cannot read the type hints of {owner}: {error}",
+            path=(owner,),
+            fix="make every annotation of its parameters importable at run time "
+            "(not only under TYPE_CHECKING)",
+        ) from error
+    found: list[InjectedParameter] = []
+    for index, (name, parameter) in enumerate(signature.parameters.items()):
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        default = MISSING if parameter.default is parameter.empty else parameter.default
+        annotation = hints.get(name, MISSING)
+        read = _read(name, annotation, default, owner)
+        if read is None:
+            if default is not MISSING or not all_injected:
+                continue
+            raise MissingBindingError(
+                f"parameter {name!r} of {owner} has no type annotation, so nothing can be "
+                "injected into it",
+                path=(owner,),
+                fix=f"annotate it ({name}: SomeService) or give it a default",
+            )
+        key, optional, marked = read
+        found.append(
+            InjectedParameter(
+                name=name,
+                key=key,
+                position=None if parameter.kind is parameter.KEYWORD_ONLY else index,
+                positional_only=parameter.kind is parameter.POSITIONAL_ONLY,
+                default=MISSING if is_marker(default) else default,
+                optional=optional,
+                marked=marked,
+            )
+        )
+    return tuple(found)
+
+
+def marked_parameters(function: Callable[..., Any], owner: str) -> tuple[InjectedParameter, ...]:
+    """The parameters of `function` that a marker asks InjectQ to fill in (what adapters inject)."""
+    return tuple(p for p in read_parameters(function, owner) if p.marked)
+
+
+def _read(name: str, annotation: Any, default: object, owner: str) -> tuple[Any, bool, bool] | None:
+    """(key, optional, marked) of one parameter; None when it has no annotation and no marker."""
+    base, optional = unwrap_optional(annotation)
+    marker: object = default if is_marker(default) else None
+    if typing.get_origin(base) is Annotated:
+        inner, *metadata = typing.get_args(base)
+        found = next((meta for meta in metadata if is_marker(meta)), None)
+        if found is not None:
+            marker = found
+        base, inner_optional = unwrap_optional(inner)
+        optional = optional or inner_optional
+    if marker is None:
+        return None if annotation is MISSING else (base, optional, False)
+    key: object = getattr(marker, MARKER_ATTRIBUTE)
+    if key is None:
+        if annotation is MISSING:
+            raise BindingError(
+                f"parameter {name!r} of {owner} is marked for injection without a key, so its "
+                "annotation is the key, but it has none",
+                path=(owner,),
+                fix=f"annotate it ({name}: SomeService), or name the key in the marker",
+            )
+        return base, optional, True
+    explicit, explicit_optional = unwrap_optional(key)
+    return explicit, optional or explicit_optional, True
+
+
+def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    """`T | None` (or `Optional[T]`) -> (T, True); anything else -> (annotation, False)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        args = typing.get_args(annotation)
+        kept = [arg for arg in args if arg is not type(None)]
+        if len(kept) == 1 and len(args) == 2:
+            return kept[0], True
+    return annotation, False
