@@ -136,3 +136,38 @@ def graphs_are_text(container: InjectQ) -> None:
     assert_type(container.graph(), str)
     assert_type(container.graph(entry_points=[handler], format="dot"), str)
     container.graph(format="svg")  # type: ignore[arg-type]
+
+
+# the lifecycle API adapters use (see docs/guides/writing-an-adapter.md)
+
+
+def lifecycle_api_is_typed(container: InjectQ) -> None:
+    import logging
+
+    from injectq import InjectedParameter, Injector, marked_parameters, read_parameters
+
+    scope = container.scope("task", isolated=True, label="task x", log_failures=logging.getLogger())
+    assert_type(scope.enter(), Scope)
+    scope.record_error(ValueError("x"))
+    scope.close(ValueError("x"), log_failures=logging.getLogger())
+
+    def handler(session: Inject[Session], order_id: int) -> None:
+        pass
+
+    injector = container.injector(handler, name="POST /orders")
+    assert_type(injector, Injector)
+    assert_type(injector.parameters, tuple[InjectedParameter, ...])
+    assert_type(injector.needs_await, bool)
+    injector.resolve({}, args=(1,), scope=scope)
+    assert_type(read_parameters(handler, "handler()"), tuple[InjectedParameter, ...])
+    assert_type(marked_parameters(handler, "handler()")[0].key, Any)
+    with container.override(Settings, Settings) as fake:
+        assert_type(fake, Any)
+
+
+async def async_lifecycle_api_is_typed(container: InjectQ) -> None:
+    scope = container.scope().enter()
+    await scope.aclose(None)
+    await container.aclose()
+    injector = container.injector(lambda: None)
+    await injector.aresolve({})

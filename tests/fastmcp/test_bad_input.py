@@ -108,8 +108,8 @@ async def test_a_failing_finalizer_is_logged_and_the_call_keeps_its_result(
     assert log == ["finalizer ran", "finalizer ran"]
     records = [r for r in caplog.records if r.name == "injectq.fastmcp"]
     assert [r.getMessage() for r in records] == [
-        "finalizers of tool works failed",
-        "finalizers of tool breaks failed",
+        "1 finalizer(s) of tool works failed: Flaky (ConnectionError); the outcome stands",
+        "1 finalizer(s) of tool breaks failed: Flaky (ConnectionError); the outcome stands",
     ]
     assert all("could not release" in (r.exc_text or "") for r in records)
 

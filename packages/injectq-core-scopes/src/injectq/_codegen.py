@@ -115,4 +115,4 @@ def full_source(generated: Generated) -> str:
             continue
         seen[id(current)] = current
         stack.extend(current.calls)
-    return "\n\n".join(item.source.rstrip("\n") for item in seen.values()) + "\n"
+    return "\n\n\n".join(item.source.rstrip("\n") for item in seen.values()) + "\n"

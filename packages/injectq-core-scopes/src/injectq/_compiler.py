@@ -129,6 +129,8 @@ _HELPERS: dict[str, Any] = {
     "_no_yield": _no_yield,
     "_returned_none": _returned_none,
     "_raise_copy": _raise_copy,
+    "_GEN": GEN,
+    "_AGEN": AGEN,
     "_enter_context_manager": enter_context_manager,
     "_aenter_context_manager": aenter_context_manager,
     "_get_ident": get_ident,
@@ -268,10 +270,10 @@ class Compiler:
         writer.emit(2, f"{value} = cache.get({key}, _MISSING)")
         writer.emit(2, f"if {value} is _MISSING:")
         writer.emit(3, f"if scope._closed: _closed(scope, {name})")
-        made = self._construct(
-            writer, node, "scope", (node.name,), 3, is_async=is_async, checked_open=True
+        self._construct(
+            writer, node, "scope", (node.name,), 3, is_async=is_async, checked_open=True, into=value
         )
-        writer.emit(3, f"{value} = cache[{key}] = {made}")
+        writer.emit(3, f"cache[{key}] = {value}")
         writer.emit(1, "finally:")
         writer.emit(2, f"del creating[{key}]")
         writer.emit(2, f"if _waiters: _wake(creating, {key})")
@@ -353,9 +355,13 @@ class Compiler:
         *,
         is_async: bool,
         checked_open: bool = False,
+        into: str | None = None,
     ) -> str:
-        """Emit the call of `node`'s factory with its arguments, entering it if it finalizes
-        (`checked_open`: the caller has just checked that the scope is open)."""
+        """Emit the call of `node`'s factory with its arguments, entering it if it finalizes;
+        return the variable holding the value (`into`, when given).
+
+        `checked_open`: the caller has just checked that the scope is open.
+        """
         provider = node.provider
         arguments = self._arguments(writer, node, scope, path, indent, is_async=is_async)
         factory = writer.constant(provider.target, _factory_name(provider.target, node.name))
@@ -365,7 +371,7 @@ class Compiler:
             if not checked_open:
                 writer.emit(indent, f"if {scope}._closed: _closed({scope}, {node.name!r})")
             return self._enter_generator(
-                writer, node, scope, path, indent, call, is_async=is_async_generator
+                writer, node, scope, path, indent, call, is_async=is_async_generator, into=into
             )
         name = repr(node.name)
         if provider.kind is Kind.CONTEXT_MANAGER:
@@ -374,7 +380,7 @@ class Compiler:
             call = f"await _aenter_context_manager({scope}, {call}, {name})"
         elif provider.kind is Kind.ASYNC_CALL:
             call = f"await {call}"
-        var = writer.variable(node.name)
+        var = into or writer.variable(node.name)
         writer.emit(indent, "try:")
         writer.emit(indent + 1, f"{var} = {call}")
         writer.emit(indent, "except Exception as error:")
@@ -432,11 +438,12 @@ class Compiler:
         call: str,
         *,
         is_async: bool,
+        into: str | None = None,
     ) -> str:
         """A generator factory, entered inline: start it, then register its finalizer."""
         name = repr(node.name)
         generator = writer.variable(f"{node.name}_generator")
-        var = writer.variable(node.name)
+        var = into or writer.variable(node.name)
         writer.emit(indent, "try:")
         writer.emit(indent + 1, f"{generator} = {call}")
         step = "await anext" if is_async else "next"
@@ -446,7 +453,8 @@ class Compiler:
         writer.emit(indent + 1, "raise")
         writer.emit(indent, f"if {var} is _MISSING: _no_yield({name}, {path!r})")
         writer.emit(indent, f"if {var} is None: _returned_none({name}, {path!r})")
-        writer.emit(indent, f"{scope}.register({AGEN if is_async else GEN}, {generator}, {name})")
+        kind = "_AGEN" if is_async else "_GEN"
+        writer.emit(indent, f"{scope}.register({kind}, {generator}, {name})")
         return var
 
 

@@ -413,16 +413,19 @@ class InjectQ:
             )
         return render(view, format)
 
-    def close(self) -> None:
-        """Finalize the singletons (newest first); the container can be used again after."""
+    def close(self, *, log_failures: logging.Logger | None = None) -> None:
+        """Finalize the singletons (newest first); the container can be used again after.
+
+        Failed finalizers are raised as one `FinalizationError`, or logged to `log_failures`.
+        """
         try:
-            self._root.close()
+            self._root.close(log_failures=log_failures)
         finally:
             self._resolution.made.clear()
 
-    async def aclose(self) -> None:
-        """Finalize the singletons, running async finalizers too."""
+    async def aclose(self, *, log_failures: logging.Logger | None = None) -> None:
+        """Finalize the singletons, running async finalizers too (failures as in `close`)."""
         try:
-            await self._root.aclose()
+            await self._root.aclose(log_failures=log_failures)
         finally:
             self._resolution.made.clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._codegen import Generated, full_source
 from ._errors import AsyncFactoryError, BindingError, InjectQError, add_path_note
 from ._parameters import MISSING
 from ._validation import EntryPoint
@@ -36,6 +37,7 @@ class Injector:
     __slots__ = (
         "_active",
         "_async",
+        "_generated",
         "_generation",
         "_is_async",
         "_resolution",
@@ -73,6 +75,7 @@ class Injector:
         self._sync: Callable[[Scope, dict[str, Any], int], None] | None = None
         self._async: Callable[..., Any] | None = None
         self._is_async = False
+        self._generated: Generated | None = None
 
     def __repr__(self) -> str:
         names = ", ".join(parameter.name for parameter in self.parameters)
@@ -113,6 +116,13 @@ class Injector:
             self._note(error)
             raise
 
+    def source(self) -> str:
+        """The generated function that resolves the parameters, with every generated function
+        it calls (the async one when a parameter needs an async factory)."""
+        self._current()
+        assert self._generated is not None
+        return full_source(self._generated)
+
     def entry_point(
         self,
         *,
@@ -146,16 +156,14 @@ class Injector:
                 arguments = self._arguments()
                 compiler = resolution.compiler
                 self._is_async = any(_needs_await(node) for _, node in arguments)
-                self._async = (
-                    compiler.injector(self.name, arguments, is_async=True).function
-                    if self._is_async
-                    else None
-                )
-                self._sync = (
-                    _async_needed(self.name, arguments)
-                    if self._is_async
-                    else compiler.injector(self.name, arguments, is_async=False).function
-                )
+                generated = compiler.injector(self.name, arguments, is_async=self._is_async)
+                self._generated = generated
+                if self._is_async:
+                    self._async = generated.function
+                    self._sync = _async_needed(self.name, arguments)
+                else:
+                    self._async = None
+                    self._sync = generated.function
                 self._generation = generation
         assert self._sync is not None
         return self._sync, self._async

@@ -76,6 +76,11 @@ class InjectedParameter:
     def keyword_only(self) -> bool:
         return self.position is None
 
+    @property
+    def has_default(self) -> bool:
+        """True when the parameter has a default of its own (a marker is not one)."""
+        return self.default is not MISSING
+
 
 def is_marker(candidate: object) -> bool:
     """True when `candidate` is an InjectQ marker (any adapter's, or the core's)."""
@@ -162,8 +167,8 @@ def _read(name: str, annotation: Any, default: object, owner: str) -> tuple[Any,
     if key is None:
         if annotation is MISSING:
             raise BindingError(
-                f"parameter {name!r} of {owner} is marked for injection without a key, so its "
-                "annotation is the key, but it has none",
+                f"parameter {name!r} of {owner} has no annotation, but it is marked for "
+                "injection without a key (so its annotation is the key)",
                 path=(owner,),
                 fix=f"annotate it ({name}: SomeService), or name the key in the marker",
             )

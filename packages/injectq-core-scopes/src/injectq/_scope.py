@@ -106,7 +106,7 @@ class Scope:
         root._token = None
         root._closed = False
         root._error = None
-        root._report = ("the container", None)
+        root._report = ("the container's singletons", None)
         runtime.root = root
         return root
 
@@ -183,9 +183,13 @@ class Scope:
         if self._error is None:
             self._error = error
 
-    def close(self, exc: BaseException | None = None) -> None:
+    def close(
+        self, exc: BaseException | None = None, *, log_failures: logging.Logger | None = None
+    ) -> None:
         """End the unit of work: deactivate the scope, run every sync finalizer (newest
-        first, `exc` thrown into each), and report failures.
+        first, `exc` thrown into each), and report failures: raised as one
+        `FinalizationError`, or logged to `log_failures` (default: the logger the scope was
+        opened with, if any).
 
         Async finalizers cannot run here: they stay registered for `aclose()` and are reported
         as failures. Closing again does nothing more.
@@ -206,14 +210,17 @@ class Scope:
                 self._finalizers = outcome.kept
             else:
                 self._cache.clear()
-            self._report_outcome(outcome)
+            self._report_outcome(outcome, log_failures)
         else:
             self._end()
 
-    async def aclose(self, exc: BaseException | None = None) -> None:
+    async def aclose(
+        self, exc: BaseException | None = None, *, log_failures: logging.Logger | None = None
+    ) -> None:
         """End the unit of work: deactivate the scope, run every finalizer (newest first,
-        `exc` thrown into each), and report failures. A cancellation arriving meanwhile is
-        re-raised after every finalizer was entered. Closing again does nothing more."""
+        `exc` thrown into each), and report failures as `close` does. A cancellation arriving
+        meanwhile is re-raised after every finalizer was entered. Closing again does nothing
+        more."""
         self._deactivate()
         finalizers = self._finalizers
         if finalizers:
@@ -224,7 +231,7 @@ class Scope:
             outcome = await run_async(finalizers, self._error or exc)
             self._cache.clear()
             if outcome is not None:
-                self._report_outcome(outcome)
+                self._report_outcome(outcome, log_failures)
         else:
             self._end()
 
@@ -308,7 +315,7 @@ class Scope:
             self._closed = True
         self._cache.clear()
 
-    def _report_outcome(self, outcome: Outcome) -> None:
+    def _report_outcome(self, outcome: Outcome, log: logging.Logger | None = None) -> None:
         stop = outcome.stop
         if outcome.failures:
             owners = ", ".join(owner_of(error) for error in outcome.failures)
@@ -316,11 +323,10 @@ class Scope:
             failure = FinalizationError(
                 f"{count} finalizer(s) of {self.label} failed: {owners}", outcome.failures
             )
-            log = None if self._report is None else self._report[1]
+            if log is None and self._report is not None:
+                log = self._report[1]
             if log is not None:
-                log.error(
-                    "%s; the unit of work's outcome stands", failure.message, exc_info=failure
-                )
+                log.error("%s; the outcome stands", failure.message, exc_info=failure)
             elif stop is None:
                 raise failure
             else:

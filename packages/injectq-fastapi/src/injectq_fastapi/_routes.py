@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
-from injectq import AsyncFactoryError, InjectQ, InjectQError
+from injectq import InjectedParameter, Injector, InjectQ, marked_parameters
 
 from ._dependency import KEY_ATTRIBUTE
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from fastapi.dependencies.models import Dependant
 
-#: on a wrapped endpoint: the `(parameter name, key)` pairs it resolves itself
+#: on a wrapped endpoint: the `Injector` of the parameters it resolves itself
 INJECTED_ATTRIBUTE: Final = "__injectq_injected__"
 
 
@@ -46,19 +46,24 @@ def inject_routes(routes: Iterable[Any], container: InjectQ) -> int:
         injected = [sub for sub in dependant.dependencies if _is_own_parameter(sub)]
         if not injected:
             continue
-        pairs = tuple((sub.name or "", getattr(sub.call, KEY_ATTRIBUTE)) for sub in injected)
         methods = ",".join(sorted(getattr(route, "methods", None) or ()))
         where = f"{methods} {getattr(route, 'path', '')}"
-        dependant.call = _resolving(call, pairs, where, container)
+        names = {sub.name for sub in injected}
+        # the core's parser reads the markers (and `T | None`) the same way everywhere
+        parameters = [p for p in marked_parameters(call, where) if p.name in names]
+        if len(parameters) != len(names):
+            continue  # a marker the parser does not see the way FastAPI does: keep its path
+        injector = container.injector(parameters, name=where)
+        dependant.call = _resolving(call, injector)
         dependant.dependencies = [sub for sub in dependant.dependencies if sub not in injected]
         count += 1
     return count
 
 
-def injected_pairs(call: Callable[..., Any] | None) -> tuple[tuple[str, Any], ...]:
+def injected_parameters(call: Callable[..., Any] | None) -> tuple[InjectedParameter, ...]:
     """The parameters a wrapped endpoint resolves itself (none for any other callable)."""
-    pairs: tuple[tuple[str, Any], ...] = getattr(call, INJECTED_ATTRIBUTE, ())
-    return pairs
+    injector: Injector | None = getattr(call, INJECTED_ATTRIBUTE, None)
+    return () if injector is None else injector.parameters
 
 
 def _is_own_parameter(sub: Dependant) -> bool:
@@ -87,30 +92,14 @@ def is_websocket(route: Any) -> bool:
     return isinstance(getattr(route, "original_route", route), APIWebSocketRoute)
 
 
-def _resolving(
-    call: Callable[..., Any],
-    pairs: tuple[tuple[str, Any], ...],
-    where: str,
-    container: InjectQ,
-) -> Callable[..., Any]:
-    get = container.get
-    needs_await: set[Any] = set()
-
+def _resolving(call: Callable[..., Any], injector: Injector) -> Callable[..., Any]:
     @functools.wraps(call)
     async def endpoint(**values: Any) -> Any:
-        try:
-            for name, key in pairs:
-                if key in needs_await:
-                    values[name] = await container.aget(key)
-                    continue
-                try:
-                    values[name] = get(key)
-                except AsyncFactoryError:
-                    needs_await.add(key)
-                    values[name] = await container.aget(key)
-        except InjectQError as error:
-            raise error.within(where) from None
+        if injector.needs_await:
+            await injector.aresolve(values)
+        else:
+            injector.resolve(values)
         return await call(**values)
 
-    setattr(endpoint, INJECTED_ATTRIBUTE, pairs)
+    setattr(endpoint, INJECTED_ATTRIBUTE, injector)
     return endpoint

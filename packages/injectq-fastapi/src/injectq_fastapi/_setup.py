@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
-from injectq import BindingError, EntryPoint, FinalizationError, InjectQ
+from injectq import BindingError, EntryPoint, InjectQ
 
 from ._dependency import KEY_ATTRIBUTE, STATE_ATTRIBUTE
 from ._middleware import InjectQMiddleware
-from ._routes import api_routes, inject_routes, injected_pairs, is_websocket
+from ._routes import api_routes, inject_routes, injected_parameters, is_websocket
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
@@ -61,10 +61,7 @@ def _closing(lifespan: Any, container: InjectQ) -> Any:
             async with lifespan(app) as state:
                 yield state
         finally:
-            try:
-                await container.aclose()
-            except FinalizationError:
-                logger.exception("finalizers of the app's singletons failed")
+            await container.aclose(log_failures=logger)
 
     return lifespan_then_close
 
@@ -88,13 +85,17 @@ def route_entry_points(app: FastAPI) -> list[EntryPoint]:
             supplied = frozenset({Request})
             scope = "request"
             name = f"{','.join(sorted(route.methods or ()))} {route.path}"
-        keys = tuple(_injected_keys(dependant))
-        entries.append(EntryPoint(name, keys, context=supplied, scopes=frozenset({scope})))
+        own = injected_parameters(dependant.call)
+        keys = (*(p.key for p in own), *_injected_keys(dependant))
+        optional = frozenset(p.key for p in own if p.optional)
+        entries.append(
+            EntryPoint(name, keys, context=supplied, scopes=frozenset({scope}), optional=optional)
+        )
     return entries
 
 
 def _injected_keys(dependant: Dependant) -> list[Any]:
-    found: list[Any] = [key for _, key in injected_pairs(dependant.call)]
+    found: list[Any] = []
     for sub in dependant.dependencies:
         key = getattr(sub.call, KEY_ATTRIBUTE, None)
         if key is not None:

@@ -6,26 +6,24 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from injectq import InjectQ
+    from injectq import InjectQ, Scope
 
 _KINDS = {"tools/call": "tool", "resources/read": "resource", "prompts/get": "prompt"}
 
 
 class Call:
-    """One unit of work of the server, made by the middleware that opened its scope.
+    """One unit of work of the server, made by the middleware that opened its scope."""
 
-    `error` is the exception the tool (resource, prompt) function itself raised, recorded by
-    the code that called it: FastMCP wraps it in a ToolError before the middleware sees it,
-    and the scope's finalizers are to see the original.
-    """
-
-    __slots__ = ("container", "error", "message", "method")
+    __slots__ = ("container", "message", "method", "scope")
 
     def __init__(self, container: InjectQ, method: str, message: Any) -> None:
         self.container = container
         self.method = method
         self.message = message
-        self.error: BaseException | None = None
+        self.scope: Scope | None = None
+
+    def __str__(self) -> str:
+        return self.where
 
     @property
     def where(self) -> str:
@@ -36,9 +34,11 @@ class Call:
 
 
 def record_failure(call: Call, error: BaseException) -> None:
-    """Keep the first exception the call's own code raised (later ones are its echoes)."""
-    if call.error is None:
-        call.error = error
+    """Keep the exception the call's own code raised for the scope's finalizers: FastMCP
+    wraps it in a ToolError before the middleware sees it (the first recorded one wins:
+    later ones are its echoes)."""
+    if call.scope is not None:
+        call.scope.record_error(error)
 
 
 #: the call being served; set by the middleware around the rest of the chain

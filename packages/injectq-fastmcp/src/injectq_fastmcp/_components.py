@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import typing
 from typing import TYPE_CHECKING, Any, Final
 
@@ -15,7 +14,7 @@ from fastmcp.resources.template import FunctionResourceTemplate
 from fastmcp.server.dependencies import without_injected_parameters
 from fastmcp.tools import FunctionTool
 
-from ._dependency import marker_key
+from injectq import InjectedParameter, marked_parameters
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,19 +60,10 @@ def entry_name(component: object) -> str | None:
     return name if component.version is None else f"{name} (version {component.version})"
 
 
-def injected_parameters(function: Callable[..., Any]) -> tuple[tuple[str, Any], ...]:
-    """`(parameter name, key)` for each parameter of `function` that InjectQ fills in."""
-    signature = inspect.signature(function)
-    try:
-        hints = typing.get_type_hints(function, include_extras=True)
-    except Exception:  # unresolvable annotations: FastMCP itself reports them
-        hints = {}
-    found: list[tuple[str, Any]] = []
-    for name, parameter in signature.parameters.items():
-        key = marker_key(parameter.default, hints.get(name, parameter.annotation))
-        if key is not None:
-            found.append((name, key))
-    return tuple(found)
+def injected_parameters(function: Callable[..., Any], where: str) -> tuple[InjectedParameter, ...]:
+    """The parameters of `function` that InjectQ fills in (any InjectQ marker: the core's
+    `Inject[T]`, this adapter's, another adapter's), read by the core's one parser."""
+    return marked_parameters(function, where)
 
 
 def user_function(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,14 +11,12 @@ the service from the call's scope.
 from __future__ import annotations
 
 import contextlib
-import inspect
-import typing
 import weakref
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeAlias, TypeVar, overload
 
 from uncalled_for import Provider, current_frame
 
-from injectq import BindingError, InjectQError, ScopeError
+from injectq import BindingError, InjectQError, ScopeError, marked_parameters
 
 from ._call import current_call, record_failure
 
@@ -123,8 +121,8 @@ _annotated_keys: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKe
 
 
 def annotated_key(function: Callable[..., Any], name: str) -> Any:
-    """The key of `function`'s parameter `name` when its marker takes the annotation; None
-    when that parameter has no such marker. Looked up once per function and parameter."""
+    """The key of `function`'s parameter `name` (read by the core's parser), or None when
+    that parameter has no InjectQ marker. Looked up once per function and parameter."""
     try:
         known = _annotated_keys.get(function)
     except TypeError:  # not weakly referenceable: look it up every time
@@ -132,40 +130,15 @@ def annotated_key(function: Callable[..., Any], name: str) -> Any:
     found = None if known is None else known.get(name)
     if found is None:
         try:
-            parameter = inspect.signature(function).parameters.get(name)
-            hints = typing.get_type_hints(function, include_extras=True)
-        except Exception:  # not introspectable, or unresolvable annotations
+            parameters = marked_parameters(function, getattr(function, "__qualname__", name))
+        except InjectQError:  # not introspectable, or unresolvable annotations
             return None
-        if parameter is None:
-            return None
-        found = marker_key(parameter.default, hints.get(name, parameter.annotation))
+        found = next((p.key for p in parameters if p.name == name), None)
         if found is None:
             return None
         with contextlib.suppress(TypeError):
             _annotated_keys.setdefault(function, {})[name] = found
     return found
-
-
-def marker_key(default: object, annotation: object) -> Any:
-    """The key InjectQ resolves for a parameter with this default and annotation, or None
-    when neither holds an InjectQ marker."""
-    base = annotation
-    metadata: tuple[object, ...] = ()
-    if typing.get_origin(annotation) is Annotated:
-        base, *rest = typing.get_args(annotation)
-        metadata = tuple(rest)
-    for marker in (default, *metadata):
-        if isinstance(marker, InjectQDepends):
-            if marker.key is not FROM_ANNOTATION:
-                return marker.key
-            if base is inspect.Parameter.empty:
-                raise BindingError(
-                    "InjectQDependency() without a key takes the parameter's type, but the "
-                    "parameter has no annotation",
-                    fix="annotate the parameter, or give the key: InjectQDependency(T)",
-                )
-            return base
-    return None
 
 
 @overload

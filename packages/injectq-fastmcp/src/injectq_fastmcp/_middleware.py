@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from fastmcp import FastMCP
     from fastmcp.server.middleware import CallNext, MiddlewareContext
 
-    from injectq import InjectQ, Scope
+    from injectq import InjectQ
 
 logger = logging.getLogger("injectq.fastmcp")
 
@@ -56,33 +56,26 @@ class InjectQMiddleware(Middleware):
             self._seen = len(components)
             inject_tools(self.server, self.container, strict=False)
         call = Call(self.container, method, context.message)
+        fastmcp_context = context.fastmcp_context
+        # a finalizer that fails is logged with the tool's (resource's, prompt's) name and
+        # never changes the call's outcome
+        scope = call.scope = self.container.scope(
+            "request",
+            context=None if fastmcp_context is None else {Context: fastmcp_context},
+            label=call,
+            log_failures=logger,
+        )
         token = current_call.set(call)
         try:
-            fastmcp_context = context.fastmcp_context
-            scope = self.container.scope(
-                "request",
-                context=None if fastmcp_context is None else {Context: fastmcp_context},
-            )
-            await scope.__aenter__()
+            scope.enter()
             try:
                 result = await call_next(context)
             except BaseException as error:
-                # the function's own exception, recorded where it was raised
-                await _close(scope, call, error if call.error is None else call.error)
+                # the finalizers see the function's own exception, recorded where it was
+                # raised, rather than the ToolError FastMCP made of it
+                await scope.aclose(error)
                 raise
-            await _close(scope, call, None)
+            await scope.aclose()
             return result
         finally:
             current_call.reset(token)
-
-
-async def _close(scope: Scope, call: Call, error: BaseException | None) -> None:
-    try:
-        if error is None:
-            await scope.__aexit__(None, None, None)
-        else:
-            await scope.__aexit__(type(error), error, error.__traceback__)
-    except Exception:
-        # the call's outcome stands: a finalizer's failure is the server's to see, not the
-        # client's (and never turns a result into an error)
-        logger.exception("finalizers of %s failed", call.where)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from fastmcp import Context, FastMCP
 
-from injectq import BindingError, EntryPoint, FinalizationError, InjectQ
+from injectq import BindingError, EntryPoint, InjectQ
 
 from ._components import entry_name, injected_parameters, local_components, user_function
 from ._middleware import InjectQMiddleware
@@ -74,10 +74,7 @@ def _closing(lifespan: Any, container: InjectQ) -> Any:
             async with lifespan(server) as state:
                 yield state
         finally:
-            try:
-                await container.aclose()
-            except FinalizationError:
-                logger.exception("finalizers of the server's singletons failed")
+            await container.aclose(log_failures=logger)
 
     return lifespan_then_close
 
@@ -103,6 +100,14 @@ def mcp_entry_points(mcp: FastMCP[Any]) -> list[EntryPoint]:
         function = getattr(component, "fn", None)
         if name is None or not callable(function):
             continue
-        keys = tuple(key for _, key in injected_parameters(user_function(function)))
-        entries.append(EntryPoint(name, keys, context=supplied, scopes=frozenset({"request"})))
+        parameters = injected_parameters(user_function(function), name)
+        entries.append(
+            EntryPoint(
+                name,
+                tuple(parameter.key for parameter in parameters),
+                context=supplied,
+                scopes=frozenset({"request"}),
+                optional=frozenset(p.key for p in parameters if p.optional),
+            )
+        )
     return entries

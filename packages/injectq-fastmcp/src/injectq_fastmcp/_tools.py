@@ -23,9 +23,9 @@ from fastmcp.server.dependencies import get_context
 from fastmcp.tools import FunctionTool
 from fastmcp.utilities.async_utils import call_sync_fn_in_threadpool
 
-from injectq import BindingError, InjectQError
+from injectq import BindingError
 
-from ._call import Call, current_call, record_failure
+from ._call import current_call, record_failure
 from ._components import ORIGINAL_ATTRIBUTE, injected_parameters, local_components
 
 if TYPE_CHECKING:
@@ -33,9 +33,7 @@ if TYPE_CHECKING:
 
     from fastmcp import FastMCP
 
-    from injectq import InjectQ
-
-Pairs = tuple[tuple[str, Any], ...]
+    from injectq import Injector, InjectQ
 
 
 def inject_tools(mcp: FastMCP[Any], container: InjectQ, *, strict: bool = True) -> int:
@@ -74,15 +72,15 @@ def resolving_wrapper(tool: FunctionTool, container: InjectQ) -> Callable[..., A
         return None
     where = f"tool {tool.name}"
     try:
-        pairs = injected_parameters(function)
+        injector = container.injector(injected_parameters(function, where), name=where)
     except BindingError as error:
         raise error.within(where) from None
-    injected = {name for name, _ in pairs}
+    injected = {parameter.name for parameter in injector.parameters}
     if inspect.iscoroutinefunction(function):
-        wrapper = _async_wrapper(function, pairs, where, container)
+        wrapper = _async_wrapper(function, injector, container)
     else:
         wrapper = _wrapper(
-            _invoker(function, run_in_thread=tool.run_in_thread), pairs, where, container
+            _invoker(function, run_in_thread=tool.run_in_thread), injector, container
         )
     kept = [p for name, p in signature.parameters.items() if name not in injected]
     # FastMCP (and pydantic's argument validation) read the wrapper's signature
@@ -98,7 +96,7 @@ _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.VAR_POSITION
 
 
 def _async_wrapper(
-    function: Callable[..., Awaitable[Any]], pairs: Pairs, where: str, container: InjectQ
+    function: Callable[..., Awaitable[Any]], injector: Injector, container: InjectQ
 ) -> Callable[..., Any]:
     async def invoke(values: dict[str, Any]) -> Any:
         return await function(**values)
@@ -106,35 +104,35 @@ def _async_wrapper(
     async def tool(**values: Any) -> Any:
         call = current_call.get()
         if call is None:  # run without the middleware (`call_tool(run_middleware=False)`)
-            return await _in_own_scope(invoke, values, pairs, where, container)
+            return await _in_own_scope(invoke, values, injector, container)
         try:
-            if pairs:
-                aget = call.container.aget
-                for name, key in pairs:
-                    values[name] = await aget(key)
+            if injector.needs_await:
+                await injector.aresolve(values)
+            else:
+                injector.resolve(values)
             return await function(**values)
         except BaseException as error:
-            _failed(call, error)
+            record_failure(call, error)
             raise
 
     return tool
 
 
 def _wrapper(
-    invoke: Callable[[dict[str, Any]], Awaitable[Any]], pairs: Pairs, where: str, container: InjectQ
+    invoke: Callable[[dict[str, Any]], Awaitable[Any]], injector: Injector, container: InjectQ
 ) -> Callable[..., Any]:
     async def tool(**values: Any) -> Any:
         call = current_call.get()
         if call is None:
-            return await _in_own_scope(invoke, values, pairs, where, container)
+            return await _in_own_scope(invoke, values, injector, container)
         try:
-            if pairs:
-                aget = call.container.aget
-                for name, key in pairs:
-                    values[name] = await aget(key)
+            if injector.needs_await:
+                await injector.aresolve(values)
+            else:
+                injector.resolve(values)
             return await invoke(values)
         except BaseException as error:
-            _failed(call, error)
+            record_failure(call, error)
             raise
 
     return tool
@@ -172,17 +170,10 @@ def _invoker(
     return invoke
 
 
-def _failed(call: Call, error: BaseException) -> None:
-    if isinstance(error, InjectQError):
-        error.within(call.where)
-    record_failure(call, error)
-
-
 async def _in_own_scope(
     invoke: Callable[[dict[str, Any]], Awaitable[Any]],
     values: dict[str, Any],
-    pairs: Pairs,
-    where: str,
+    injector: Injector,
     container: InjectQ,
 ) -> Any:
     """The tool runs outside the middleware: it gets a scope of its own."""
@@ -191,9 +182,5 @@ async def _in_own_scope(
     except RuntimeError:  # no MCP request at all (the tool's `run` called directly)
         context = None
     async with container.scope("request", context=context):
-        try:
-            for name, key in pairs:
-                values[name] = await container.aget(key)
-        except InjectQError as error:
-            raise error.within(where) from None
+        await injector.aresolve(values)
         return await invoke(values)

@@ -18,16 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from taskiq import TaskiqMessage
 
-from injectq import (
-    AsyncFactoryError,
-    FinalizationError,
-    InjectQ,
-    InjectQError,
-    PropagationError,
-    Scope,
-)
+from injectq import InjectedParameter, InjectQ, InjectQError, PropagationError, Scope
 
-from ._injected import InjectedParameter, supplied_injected
+from ._injected import supplied_injected
 from ._run import TaskInfo, received
 
 if TYPE_CHECKING:
@@ -65,14 +58,14 @@ class Attempt:
         container: InjectQ,
         injected: tuple[InjectedParameter, ...],
         hooks: tuple[TaskHooks, ...],
-        async_keys: set[Any],
     ) -> None:
         self.task_name = task_name
         self.function = function
         self.container = container
         self.injected = injected
+        #: resolves the injected parameters in the attempt's scope, in one generated call
+        self.injector = container.injector(injected, name=f"task {task_name}")
         self.hooks = hooks
-        self.async_keys = async_keys
         self.is_sync = not inspect.iscoroutinefunction(function)
         self.names = frozenset(parameter.name for parameter in injected)
         positions = [p.position for p in injected if p.position is not None]
@@ -104,58 +97,17 @@ class Attempt:
         context: dict[Any, Any] = {TaskiqMessage: message, TaskInfo: info}
         if carried:
             context.update(carried)
-        scope = self.container.scope("task", isolated=True, context=context)
+        # a finalizer that fails is logged with the task's name and id: the result is kept
+        scope = self.container.scope(
+            "task", isolated=True, context=context, label=info, log_failures=logger
+        )
         info.scope = scope
+        scope.enter()
         if rejection is not None:
             # the scope exists (hooks see the attempt) but nothing is resolved in it
             logger.warning("task %s rejected: %s", message.task_id, rejection)
-            scope.__enter__()
             raise _Rejected(scope, info, rejection)
-        scope.__enter__()
         return scope, info
-
-    def failed_finalizers(self, failure: FinalizationError, info: TaskInfo) -> None:
-        logger.error(
-            "finalizers of task %s (%s) failed; the result is kept",
-            info.task_id,
-            info.task_name,
-            exc_info=failure,
-        )
-
-    # resolving
-
-    def resolve_now(self, scope: Scope, kwargs: dict[str, Any]) -> list[InjectedParameter]:
-        """Fill in what resolves without awaiting; return the parameters that need await."""
-        later: list[InjectedParameter] = []
-        for parameter in self.injected:
-            if parameter.key in self.async_keys:
-                later.append(parameter)
-                continue
-            try:
-                # the attempt's scope is the active one: the container's own lookup is the
-                # shortest path (a made singleton is one dict lookup)
-                kwargs[parameter.name] = self.container.get(parameter.key)
-            except AsyncFactoryError:
-                self.async_keys.add(parameter.key)
-                later.append(parameter)
-            except InjectQError as error:
-                raise error.within(f"task {self.task_name}", f"{parameter.name}=") from None
-            except Exception as error:
-                error.add_note(f"InjectQ: while injecting {parameter.name!r} of {self.task_name}")
-                raise
-        return later
-
-    async def resolve_later(
-        self, scope: Scope, kwargs: dict[str, Any], later: list[InjectedParameter]
-    ) -> None:
-        for parameter in later:
-            try:
-                kwargs[parameter.name] = await scope.aget(parameter.key)
-            except InjectQError as error:
-                raise error.within(f"task {self.task_name}", f"{parameter.name}=") from None
-            except Exception as error:
-                error.add_note(f"InjectQ: while injecting {parameter.name!r} of {self.task_name}")
-                raise
 
     # hooks
 
@@ -236,15 +188,17 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
         try:
             scope, info = attempt.open(message, args, kwargs)
         except _Rejected as rejected:
-            await _close(attempt, rejected.scope, rejected.info, rejected.reason)
+            rejected.scope.close(rejected.reason)  # nothing was made in it
             raise rejected.reason from None
         error: BaseException | None = None
         try:
             if attempt.hooks:
                 await attempt.ahook("before_task", info)
-            later = attempt.resolve_now(scope, kwargs)
-            if later:
-                await attempt.resolve_later(scope, kwargs, later)
+            injector = attempt.injector
+            if injector.needs_await:
+                await injector.aresolve(kwargs, scope=scope)
+            else:
+                injector.resolve(kwargs, scope=scope)
             result = await function(*args, **kwargs)
             if attempt.hooks:
                 await attempt.ahook("after_task", info, result)
@@ -257,45 +211,19 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
         finally:
             # the common case closes without making a coroutine (this runs for every task)
             if scope.needs_async_close:
-                await _close_async(attempt, scope, info, error)
+                await scope.aclose(error)
             else:
-                _close_now(attempt, scope, info, error)
+                scope.close(error)
 
     return run_attempt
 
 
-def _close_now(attempt: Attempt, scope: Scope, info: TaskInfo, error: BaseException | None) -> None:
-    try:
-        scope.__exit__(
-            type(error) if error is not None else None,
-            error,
-            error.__traceback__ if error is not None else None,
-        )
-    except FinalizationError as failure:
-        attempt.failed_finalizers(failure, info)
-
-
-async def _close_async(
-    attempt: Attempt, scope: Scope, info: TaskInfo, error: BaseException | None
-) -> None:
-    try:
-        await scope.__aexit__(
-            type(error) if error is not None else None,
-            error,
-            error.__traceback__ if error is not None else None,
-        )
-    except FinalizationError as failure:
-        attempt.failed_finalizers(failure, info)
-
-
-async def _close(
-    attempt: Attempt, scope: Scope, info: TaskInfo, error: BaseException | None
-) -> None:
+async def _close(scope: Scope, error: BaseException | None) -> None:
     """Close `scope`, awaiting only when an async finalizer is registered."""
     if scope.needs_async_close:
-        await _close_async(attempt, scope, info, error)
+        await scope.aclose(error)
     else:
-        _close_now(attempt, scope, info, error)
+        scope.close(error)
 
 
 def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
@@ -309,15 +237,17 @@ def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
         try:
             scope, info = attempt.open(message, args, kwargs)
         except _Rejected as rejected:
-            _close_sync(attempt, rejected.scope, rejected.info, rejected.reason)
+            rejected.scope.close(rejected.reason)
             raise rejected.reason from None
         error: BaseException | None = None
         try:
             if attempt.hooks:
                 attempt.hook("before_task", info)
-            later = attempt.resolve_now(scope, kwargs)
-            if later:
-                attempt.on_loop(attempt.resolve_later(scope, kwargs, later))
+            injector = attempt.injector
+            if injector.needs_await:  # async factories run on the worker's loop
+                attempt.on_loop(injector.aresolve(kwargs, scope=scope))
+            else:
+                injector.resolve(kwargs, scope=scope)
             result = function(*args, **kwargs)
             if attempt.hooks:
                 attempt.hook("after_task", info, result)
@@ -328,23 +258,17 @@ def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
                 attempt.hook("on_task_error", info, raised)
             raise
         finally:
-            _close_sync(attempt, scope, info, error)
+            _close_sync(attempt, scope, error)
 
     return run_attempt
 
 
-def _close_sync(
-    attempt: Attempt, scope: Scope, info: TaskInfo, error: BaseException | None
-) -> None:
+def _close_sync(attempt: Attempt, scope: Scope, error: BaseException | None) -> None:
     """Close from a sync task's thread; async finalizers run on the worker's loop."""
+    if not scope.needs_async_close:
+        scope.close(error)
+        return
     try:
-        attempt.on_loop(_close(attempt, scope, info, error))
+        attempt.on_loop(_close(scope, error))
     except RuntimeError:  # no loop known (not run by a worker): close what can close here
-        try:
-            scope.__exit__(
-                type(error) if error is not None else None,
-                error,
-                error.__traceback__ if error is not None else None,
-            )
-        except FinalizationError as failure:
-            attempt.failed_finalizers(failure, info)
+        scope.close(error)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar, overload
 
-from injectq import ScopeError
-
-from ._injected import FROM_ANNOTATION, MARK
+from injectq import BindingError, ScopeError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 T = TypeVar("T")
+
+#: "no key given": the parameter's annotation is the key
+_FROM_ANNOTATION: Any = object()
 
 
 class DirectCallError(ScopeError, AttributeError):
@@ -23,20 +24,21 @@ class DirectCallError(ScopeError, AttributeError):
 
 
 class InjectedDefault:
-    """The default of an injected parameter.
+    """The default of an injected parameter: an InjectQ marker (`__injectq_key__` is the key,
+    or None for "the annotation is the key").
 
     A worker replaces it with the service; used anywhere else (the task function called
     directly) it says so instead of acting like a service.
     """
 
-    __slots__ = (MARK,)
+    __slots__ = ("__injectq_key__",)
 
     def __init__(self, key: Any) -> None:
-        setattr(self, MARK, key)
+        self.__injectq_key__ = key
 
     def __repr__(self) -> str:
-        key = getattr(self, MARK)
-        return "InjectQDependency()" if key is FROM_ANNOTATION else f"InjectQDependency({key!r})"
+        key = self.__injectq_key__
+        return "InjectQDependency()" if key is None else f"InjectQDependency({key!r})"
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -55,13 +57,18 @@ def InjectQDependency(key: Callable[..., T], /) -> T: ...
 def InjectQDependency(key: str, /) -> Any: ...
 @overload
 def InjectQDependency() -> Any: ...
-def InjectQDependency(key: Any = FROM_ANNOTATION, /) -> Any:  # noqa: N802
+def InjectQDependency(key: Any = _FROM_ANNOTATION, /) -> Any:  # noqa: N802
     """Mark a task parameter for injection: `svc: IEmail = InjectQDependency(IEmail)`.
 
     Without a key (`Annotated[IEmail, InjectQDependency()]`) the parameter's type is the key.
     The service is resolved in the task attempt's scope.
     """
-    return InjectedDefault(key)
+    if key is None:
+        raise BindingError(
+            "InjectQDependency(None): None is not a key",
+            fix="pass the service's type (or string key), or nothing to use the annotation",
+        )
+    return InjectedDefault(None if key is _FROM_ANNOTATION else key)
 
 
 if TYPE_CHECKING:

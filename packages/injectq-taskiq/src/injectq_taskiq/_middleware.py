@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from taskiq import TaskiqMessage, TaskiqMiddleware
 
+from injectq import marked_parameters
+
 from ._attempt import WRAPPED, Attempt, InjectedArgumentError, injected_argument_error, wrap
-from ._injected import InjectedParameter, injected_parameters, supplied_injected
+from ._injected import supplied_injected
 from ._run import received
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from injectq import InjectQ
+    from injectq import InjectedParameter, InjectQ
 
     from ._hooks import TaskiqMiddleware as TaskHooks
 
@@ -40,7 +42,6 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
         self.hooks = tuple(hooks)
         self._injected: dict[str, tuple[InjectedParameter, ...]] = {}
         self._attempts: dict[str, Attempt] = {}
-        self._async_keys: set[Any] = set()
 
     def injected(self, task_name: str) -> tuple[InjectedParameter, ...]:
         """The injected parameters of a task of this broker, by task name (cached)."""
@@ -50,7 +51,8 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
             if task is None:
                 return ()
             function = getattr(task.original_func, WRAPPED, task.original_func)
-            found = self._injected[task_name] = injected_parameters(function)
+            # any InjectQ marker counts (FastAPI's too: one service signature serves both)
+            found = self._injected[task_name] = marked_parameters(function, f"task {task_name}")
         return found
 
     # client side
@@ -92,7 +94,6 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
             self.container,
             self.injected(task_name),
             self.hooks,
-            self._async_keys,
         )
         task.original_func = wrap(attempt)
         self._attempts[task_name] = attempt

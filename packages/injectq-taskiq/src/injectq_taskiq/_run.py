@@ -45,6 +45,10 @@ class TaskInfo:
     def __repr__(self) -> str:
         return f"<TaskInfo {self.task_name} {self.task_id} attempt {self.retry_count + 1}>"
 
+    def __str__(self) -> str:
+        """How messages name the attempt: `task send_email (id 3f2a...)`."""
+        return f"task {self.task_name} (id {self.task_id})"
+
 
 def _retries(labels: dict[str, Any]) -> int:
     try:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from taskiq import AsyncBroker, TaskiqEvents, TaskiqMessage, TaskiqScheduler, TaskiqState
 
-from injectq import BindingError, EntryPoint, FinalizationError, InjectQ
+from injectq import BindingError, EntryPoint, InjectQ
 
 from ._hooks import TaskiqMiddleware
 from ._middleware import InjectQTaskiqMiddleware
@@ -54,10 +54,7 @@ def setup_taskiq_integration(
     broker.add_middlewares(middleware)
 
     async def close_singletons(state: TaskiqState) -> None:
-        try:
-            await container.aclose()
-        except FinalizationError:
-            logger.exception("finalizers of the worker's singletons failed")
+        await container.aclose(log_failures=logger)
 
     broker.add_event_handler(TaskiqEvents.WORKER_SHUTDOWN, close_singletons)
     return middleware
