@@ -65,12 +65,9 @@ def _named_scope(scope: Scope, scope_name: str, name: str, path: tuple[str, ...]
 
 
 def _context_value(scope: Scope, key: Any, name: str, path: tuple[str, ...]) -> Any:
-    current: Scope | None = scope
-    while current is not None:
-        value = current.lookup(key, MISSING)
-        if value is not MISSING:
-            return value
-        current = current.parent
+    value = _context_value_or_none(scope, key, MISSING)
+    if value is not MISSING:
+        return value
     raise ScopeError(
         f"{name} is a scope context value, but neither the scope it is needed in nor any "
         "scope around that one was given it (a named-scope service looks from its own scope "
@@ -81,14 +78,15 @@ def _context_value(scope: Scope, key: Any, name: str, path: tuple[str, ...]) -> 
     )
 
 
-def _context_value_or_none(scope: Scope, key: Any) -> Any:
+def _context_value_or_none(scope: Scope, key: Any, default: Any = None) -> Any:
+    """The value given for `key` to `scope` or a scope around it; else `default`."""
     current: Scope | None = scope
     while current is not None:
         value = current.lookup(key, MISSING)
         if value is not MISSING:
             return value
         current = current.parent
-    return None
+    return default
 
 
 def _closed(scope: Scope, name: str) -> None:

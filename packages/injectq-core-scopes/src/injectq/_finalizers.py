@@ -72,12 +72,7 @@ def run_sync(finalizers: list[Finalizer], error: BaseException | None) -> Outcom
     for kind, obj, owner in finalizers:
         try:
             if kind == GEN:
-                if thrown is None:  # the common case, written out
-                    for _ in obj:
-                        obj.close()
-                        raise _yielded_twice(obj.gi_code.co_qualname)
-                else:
-                    _throw_into_generator(obj, thrown)
+                _close_generator(obj, thrown)
             elif kind == CM:
                 _exit_context_manager(obj, thrown)
             else:
@@ -101,19 +96,9 @@ async def run_async(finalizers: list[Finalizer], error: BaseException | None) ->
     for kind, obj, owner in finalizers:
         try:
             if kind == AGEN:
-                if thrown is None:  # the common case, written out
-                    if await anext(obj, MISSING) is not MISSING:
-                        await _aclose_quietly(obj)
-                        raise _yielded_twice(obj.ag_code.co_qualname)
-                else:
-                    await _athrow_into_generator(obj, thrown)
+                await _aclose_generator(obj, thrown)
             elif kind == GEN:
-                if thrown is None:
-                    for _ in obj:
-                        obj.close()
-                        raise _yielded_twice(obj.gi_code.co_qualname)
-                else:
-                    _throw_into_generator(obj, thrown)
+                _close_generator(obj, thrown)
             elif kind == CM:
                 _exit_context_manager(obj, thrown)
             else:
@@ -141,20 +126,33 @@ def _async_in_sync_close(owner: str) -> ScopeError:
     return error
 
 
-def _throw_into_generator(gen: GeneratorType[Any, None, None], error: BaseException) -> None:
-    try:
-        gen.throw(error)
-    except StopIteration:
-        return
+def _close_generator(gen: GeneratorType[Any, None, None], error: BaseException | None) -> None:
+    if error is None:
+        # a `for` loop ends the generator without raising (and paying for) StopIteration
+        for _ in gen:
+            break
+        else:
+            return
+    else:
+        try:
+            gen.throw(error)
+        except StopIteration:
+            return
     gen.close()
     raise _yielded_twice(gen.gi_code.co_qualname)
 
 
-async def _athrow_into_generator(gen: AsyncGeneratorType[Any, None], error: BaseException) -> None:
-    try:
-        await gen.athrow(error)
-    except StopAsyncIteration:
-        return
+async def _aclose_generator(
+    gen: AsyncGeneratorType[Any, None], error: BaseException | None
+) -> None:
+    if error is None:
+        if await anext(gen, MISSING) is MISSING:  # a default: no StopAsyncIteration to pay for
+            return
+    else:
+        try:
+            await gen.athrow(error)
+        except StopAsyncIteration:
+            return
     await _aclose_quietly(gen)
     raise _yielded_twice(gen.ag_code.co_qualname)
 

@@ -195,24 +195,17 @@ class Scope:
         as failures. Closing again does nothing more.
         """
         self._deactivate()
-        finalizers = self._finalizers
-        if finalizers:
-            self._finalizers = None
-            if self.parent is not None:
-                self._closed = True
-            finalizers.reverse()
-            outcome = run_sync(finalizers, self._error or exc)
-            if outcome is None:
-                self._cache.clear()
-                return
-            if outcome.kept:
-                outcome.kept.reverse()
-                self._finalizers = outcome.kept
-            else:
-                self._cache.clear()
-            self._report_outcome(outcome, log_failures)
+        finalizers = self._take_finalizers()
+        if finalizers is None:
+            return
+        outcome = run_sync(finalizers, self._error or exc)
+        if outcome is not None and outcome.kept:
+            outcome.kept.reverse()
+            self._finalizers = outcome.kept  # for `aclose()`, with the instances they close
         else:
-            self._end()
+            self._cache.clear()
+        if outcome is not None:
+            self._report_outcome(outcome, log_failures)
 
     async def aclose(
         self, exc: BaseException | None = None, *, log_failures: logging.Logger | None = None
@@ -222,18 +215,13 @@ class Scope:
         meanwhile is re-raised after every finalizer was entered. Closing again does nothing
         more."""
         self._deactivate()
-        finalizers = self._finalizers
-        if finalizers:
-            self._finalizers = None
-            if self.parent is not None:
-                self._closed = True
-            finalizers.reverse()
-            outcome = await run_async(finalizers, self._error or exc)
-            self._cache.clear()
-            if outcome is not None:
-                self._report_outcome(outcome, log_failures)
-        else:
-            self._end()
+        finalizers = self._take_finalizers()
+        if finalizers is None:
+            return
+        outcome = await run_async(finalizers, self._error or exc)
+        self._cache.clear()
+        if outcome is not None:
+            self._report_outcome(outcome, log_failures)
 
     def __enter__(self) -> Self:
         if self._token is not None or self._closed:
@@ -250,7 +238,7 @@ class Scope:
         if self._finalizers:
             self.close(exc)
             return
-        # the common case, written out: no finalizer, nothing to report
+        # the common case (nothing to finalize) written out: it runs for every unit of work
         token = self._token
         if token is not None:
             try:
@@ -274,24 +262,16 @@ class Scope:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        token = self._token
+        if self._finalizers:
+            await self.aclose(exc)
+            return
+        token = self._token  # the common case, as in `__exit__`
         if token is not None:
             try:
                 self._runtime.active.reset(token)
                 self._token = None
             except (ValueError, RuntimeError):
-                pass  # another context entered it: that one keeps its active scope
-        finalizers = self._finalizers
-        if finalizers:  # what `aclose` does, without a coroutine of its own in between
-            self._finalizers = None
-            if self.parent is not None:
-                self._closed = True
-            finalizers.reverse()
-            outcome = await run_async(finalizers, self._error or exc)
-            self._cache.clear()
-            if outcome is not None:
-                self._report_outcome(outcome)
-            return
+                pass
         if self.parent is not None:
             self._closed = True
         self._cache.clear()
@@ -310,10 +290,18 @@ class Scope:
                 return  # not the context that entered it: that one keeps its token
             self._token = None
 
-    def _end(self) -> None:
+    def _take_finalizers(self) -> list[Finalizer] | None:
+        """Mark the scope closed; the finalizers to run, newest first (None: nothing to run,
+        and the cache is cleared already)."""
+        finalizers = self._finalizers
+        self._finalizers = None
         if self.parent is not None:
             self._closed = True
-        self._cache.clear()
+        if not finalizers:
+            self._cache.clear()
+            return None
+        finalizers.reverse()
+        return finalizers
 
     def _report_outcome(self, outcome: Outcome, log: logging.Logger | None = None) -> None:
         stop = outcome.stop
