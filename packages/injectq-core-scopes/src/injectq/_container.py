@@ -350,6 +350,8 @@ class InjectQ:
         Returns `{}` outside any scope. A propagated key that the scope cannot provide (no
         binding, no context value) is left out; any other failure is raised.
         """
+        if not self._propagation.entries:  # nothing declared: the common case, per send
+            return {}
         return self._propagation.export(scope if scope is not None else self._active.get(None))
 
     def import_context(self, carried: Mapping[str, object]) -> dict[Any, Any]:
@@ -359,6 +361,8 @@ class InjectQ:
         PropagationError (the unit of work must fail rather than run with it). Entries not
         named like propagated values are ignored.
         """
+        if not self._propagation.entries:  # nothing declared: the common case, per message
+            return {}
         return self._propagation.import_(carried)
 
     # testing

@@ -84,16 +84,20 @@ class Injector:
     @property
     def needs_await(self) -> bool:
         """True when a parameter's graph has an async factory: use `aresolve`."""
-        self._current()
+        if self._generation != self._resolution.generation:
+            self._current()
         return self._is_async
 
+    # `scope` and `args` are not keyword-only: adapters call these once per unit of work, and
+    # keyword-only parameters cost a little on every call
+
     def resolve(
-        self, kwargs: dict[str, Any], *, args: Sequence[Any] = (), scope: Scope | None = None
+        self, kwargs: dict[str, Any], scope: Scope | None = None, args: Sequence[Any] = ()
     ) -> None:
         """Set in `kwargs` each injected parameter not already given (by name in `kwargs` or
         by position in `args`), resolved in `scope` (default: the active scope)."""
-        function = self._sync if self._generation == self._resolution.generation else None
-        if function is None:
+        function = self._sync
+        if function is None or self._generation != self._resolution.generation:
             function = self._current()[0]
         try:
             function(scope or self._active.get(None) or self._root, kwargs, len(args))
@@ -102,7 +106,7 @@ class Injector:
             raise
 
     async def aresolve(
-        self, kwargs: dict[str, Any], *, args: Sequence[Any] = (), scope: Scope | None = None
+        self, kwargs: dict[str, Any], scope: Scope | None = None, args: Sequence[Any] = ()
     ) -> None:
         """`resolve`, awaiting async factories."""
         sync, asynchronous = self._current()

@@ -124,7 +124,10 @@ class Scope:
     @property
     def needs_async_close(self) -> bool:
         """True when an async finalizer is registered: close with `aclose` / `async with`."""
-        return any(kind in ASYNC_KINDS for kind, _, _ in self._finalizers or ())
+        finalizers = self._finalizers
+        if not finalizers:  # the common case: asked once per unit of work by the adapters
+            return False
+        return any(kind in ASYNC_KINDS for kind, _, _ in finalizers)
 
     @property
     def closed(self) -> bool:
@@ -194,6 +197,9 @@ class Scope:
         Async finalizers cannot run here: they stay registered for `aclose()` and are reported
         as failures. Closing again does nothing more.
         """
+        if not self._finalizers:
+            self._end()
+            return
         self._deactivate()
         finalizers = self._take_finalizers()
         if finalizers is None:
@@ -214,6 +220,9 @@ class Scope:
         `exc` thrown into each), and report failures as `close` does. A cancellation arriving
         meanwhile is re-raised after every finalizer was entered. Closing again does nothing
         more."""
+        if not self._finalizers:
+            self._end()
+            return
         self._deactivate()
         finalizers = self._take_finalizers()
         if finalizers is None:
@@ -238,7 +247,7 @@ class Scope:
         if self._finalizers:
             self.close(exc)
             return
-        # the common case (nothing to finalize) written out: it runs for every unit of work
+        # `_end()` written out: the common case, for every unit of work
         token = self._token
         if token is not None:
             try:
@@ -265,7 +274,7 @@ class Scope:
         if self._finalizers:
             await self.aclose(exc)
             return
-        token = self._token  # the common case, as in `__exit__`
+        token = self._token  # `_end()` written out, as in `__exit__`
         if token is not None:
             try:
                 self._runtime.active.reset(token)
@@ -289,6 +298,20 @@ class Scope:
             except (ValueError, RuntimeError):
                 return  # not the context that entered it: that one keeps its token
             self._token = None
+
+    def _end(self) -> None:
+        """Close a scope that has nothing to finalize (`_deactivate` written out: this runs
+        for every unit of work an adapter closes)."""
+        token = self._token
+        if token is not None:
+            try:
+                self._runtime.active.reset(token)
+                self._token = None
+            except (ValueError, RuntimeError):
+                pass  # another context entered it: that one keeps its active scope
+        if self.parent is not None:
+            self._closed = True
+        self._cache.clear()
 
     def _take_finalizers(self) -> list[Finalizer] | None:
         """Mark the scope closed; the finalizers to run, newest first (None: nothing to run,

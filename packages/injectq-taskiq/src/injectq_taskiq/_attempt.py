@@ -196,9 +196,9 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
                 await attempt.ahook("before_task", info)
             injector = attempt.injector
             if injector.needs_await:
-                await injector.aresolve(kwargs, scope=scope)
+                await injector.aresolve(kwargs, scope)
             else:
-                injector.resolve(kwargs, scope=scope)
+                injector.resolve(kwargs, scope)
             result = await function(*args, **kwargs)
             if attempt.hooks:
                 await attempt.ahook("after_task", info, result)
@@ -245,9 +245,9 @@ def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
                 attempt.hook("before_task", info)
             injector = attempt.injector
             if injector.needs_await:  # async factories run on the worker's loop
-                attempt.on_loop(injector.aresolve(kwargs, scope=scope))
+                attempt.on_loop(injector.aresolve(kwargs, scope))
             else:
-                injector.resolve(kwargs, scope=scope)
+                injector.resolve(kwargs, scope)
             result = function(*args, **kwargs)
             if attempt.hooks:
                 attempt.hook("after_task", info, result)
