@@ -565,3 +565,54 @@ def test_validation_reports_a_task_that_needs_a_service_of_a_scope_tasks_never_o
         container.validate(entry_points=task_entry_points(broker))
     assert "task report needs RequestCache, which lives in scope 'request'" in str(raised.value)
     assert "task report -> Report -> RequestCache" in str(raised.value)
+
+
+class Connection:
+    pass
+
+
+class Transaction:
+    pass
+
+
+async def test_a_task_that_times_out_runs_every_finalizer_which_see_the_cancellation(
+    journal: Journal,
+) -> None:
+    # taskiq's timeout= is anyio's fail_after: it cancels again at every await of the close
+    container = InjectQ()
+
+    def connection() -> Iterator[Connection]:
+        try:
+            yield Connection()
+        except BaseException as error:
+            journal.add("connection closed", type(error).__name__)
+            raise
+
+    async def transaction(connection: Connection) -> AsyncIterator[Transaction]:
+        try:
+            yield Transaction()
+        finally:
+            journal.add("transaction rollback started")
+            await asyncio.sleep(1)  # cancelled again here
+            journal.add("transaction rollback finished")
+
+    container.bind_factory(Connection, connection, scope="scoped")
+    container.bind_factory(Transaction, transaction, scope="scoped")
+    broker = make_broker()
+    setup_taskiq_integration(broker, container)
+
+    @broker.task(timeout=0.1)
+    async def slow(tx: Transaction = InjectQDependency(Transaction)) -> str:
+        await asyncio.sleep(5)
+        return "never"
+
+    await broker.startup()
+    sent = await slow.kiq()
+    result = await sent.wait_result(timeout=10, check_interval=0.01)
+    await broker.shutdown()
+
+    assert result.is_err
+    assert journal.events == [
+        ["transaction rollback started"],
+        ["connection closed", "CancelledError"],
+    ]

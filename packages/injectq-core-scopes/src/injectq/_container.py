@@ -254,7 +254,7 @@ class InjectQ:
         else:
             label = name or "injector"
             parameters = tuple(target)
-        return Injector(self._resolution, self._active, self._root, parameters, label, signature)
+        return Injector(self._resolution, parameters, label, signature)
 
     def source(self, key: Any, *, is_async: bool = False) -> str:
         """The Python source InjectQ generated to resolve `key`, with every generated

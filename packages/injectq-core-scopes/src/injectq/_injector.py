@@ -18,7 +18,6 @@ from ._validation import EntryPoint
 if TYPE_CHECKING:
     import inspect
     from collections.abc import Callable, Sequence
-    from contextvars import ContextVar
 
     from ._compiler import Argument
     from ._graph import Node
@@ -51,8 +50,6 @@ class Injector:
     def __init__(
         self,
         resolution: Resolution,
-        active: ContextVar[Any],
-        root: Scope,
         parameters: Sequence[InjectedParameter],
         name: str,
         signature: inspect.Signature | None = None,
@@ -66,8 +63,8 @@ class Injector:
                     fix=f"make {parameter.name!r} a normal (or keyword-only) parameter",
                 )
         self._resolution = resolution
-        self._active = active
-        self._root = root
+        self._active = resolution.active
+        self._root = resolution.root
         self.name = name
         self.parameters = tuple(parameters)
         self.signature = signature

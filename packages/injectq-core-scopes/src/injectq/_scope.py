@@ -61,7 +61,8 @@ class Scope:
         "_creating",
         "_error",
         "_finalizers",
-        "_report",
+        "_label",
+        "_log",
         "_runtime",
         "_token",
         "name",
@@ -91,7 +92,8 @@ class Scope:
         self._token: Token[Scope | None] | None = None
         self._closed = False
         self._error: BaseException | None = None
-        self._report = None if label is None and log_failures is None else (label, log_failures)
+        self._label = label
+        self._log = log_failures
 
     @classmethod
     def root_of(cls, runtime: ScopeRuntime, singletons: dict[Any, Any]) -> Scope:
@@ -106,7 +108,8 @@ class Scope:
         root._token = None
         root._closed = False
         root._error = None
-        root._report = ("the container's singletons", None)
+        root._label = "the container's singletons"
+        root._log = None
         runtime.root = root
         return root
 
@@ -117,8 +120,8 @@ class Scope:
     @property
     def label(self) -> str:
         """What messages call this unit of work: the label it was opened with, else its name."""
-        if self._report is not None and self._report[0] is not None:
-            return str(self._report[0])
+        if self._label is not None:
+            return str(self._label)
         return f"scope {self.name}" if self.name else "scope"
 
     @property
@@ -201,10 +204,7 @@ class Scope:
             self._end()
             return
         self._deactivate()
-        finalizers = self._take_finalizers()
-        if finalizers is None:
-            return
-        outcome = run_sync(finalizers, self._error or exc)
+        outcome = run_sync(self._take_finalizers(), self._error or exc)
         if outcome is not None and outcome.kept:
             outcome.kept.reverse()
             self._finalizers = outcome.kept  # for `aclose()`, with the instances they close
@@ -224,10 +224,7 @@ class Scope:
             self._end()
             return
         self._deactivate()
-        finalizers = self._take_finalizers()
-        if finalizers is None:
-            return
-        outcome = await run_async(finalizers, self._error or exc)
+        outcome = await run_async(self._take_finalizers(), self._error or exc)
         self._cache.clear()
         if outcome is not None:
             self._report_outcome(outcome, log_failures)
@@ -300,29 +297,18 @@ class Scope:
             self._token = None
 
     def _end(self) -> None:
-        """Close a scope that has nothing to finalize (`_deactivate` written out: this runs
-        for every unit of work an adapter closes)."""
-        token = self._token
-        if token is not None:
-            try:
-                self._runtime.active.reset(token)
-                self._token = None
-            except (ValueError, RuntimeError):
-                pass  # another context entered it: that one keeps its active scope
+        """Close a scope that has nothing to finalize."""
+        self._deactivate()
         if self.parent is not None:
             self._closed = True
         self._cache.clear()
 
-    def _take_finalizers(self) -> list[Finalizer] | None:
-        """Mark the scope closed; the finalizers to run, newest first (None: nothing to run,
-        and the cache is cleared already)."""
-        finalizers = self._finalizers
+    def _take_finalizers(self) -> list[Finalizer]:
+        """Mark the scope closed; its finalizers, newest first."""
+        finalizers = self._finalizers or []
         self._finalizers = None
         if self.parent is not None:
             self._closed = True
-        if not finalizers:
-            self._cache.clear()
-            return None
         finalizers.reverse()
         return finalizers
 
@@ -334,8 +320,8 @@ class Scope:
             failure = FinalizationError(
                 f"{count} finalizer(s) of {self.label} failed: {owners}", outcome.failures
             )
-            if log is None and self._report is not None:
-                log = self._report[1]
+            if log is None:
+                log = self._log
             if log is not None:
                 log.error("%s; the outcome stands", failure.message, exc_info=failure)
             elif stop is None:
