@@ -59,13 +59,14 @@ class InjectQ:
         self._context_keys: set[Any] = set()
         self._propagation = Propagation()
         self._active: ContextVar[Scope | None] = ContextVar(f"injectq_scope_{id(self):x}")
-        runtime = ScopeRuntime(self._active, self._resolve_in, self._aresolve_in, self._open_scope)
+        runtime = ScopeRuntime(self._active, self._open_scope)
         self._runtime = runtime
         #: the singletons, held by the container's own (root) scope
         singletons: dict[Any, Any] = {}
         self._root = Scope.root_of(runtime, singletons)
         self._graph = Graph(self._provider_for, self._can_provide, can_autowire)
         self._resolution = Resolution(self._graph, self._root, singletons, self._active)
+        runtime.attach(self._resolution.resolve_in, self._resolution.aresolve_in)
         self._overrides = Overrides(self._resolution, self._root)
         # Per instance, for speed: `get` and `aget` are closures over what they read (a
         # method would add an attribute lookup and a bound-method call each time), and
@@ -220,12 +221,6 @@ class InjectQ:
     async def aget(self, key: Any) -> Any:
         """Resolve `key` in the active scope, awaiting async factories."""
         return await agetter(self._resolution)(key)
-
-    def _resolve_in(self, scope: Scope, key: Any) -> Any:
-        return self._resolution.resolve_in(scope, key)
-
-    async def _aresolve_in(self, scope: Scope, key: Any) -> Any:
-        return await self._resolution.aresolve_in(scope, key)
 
     def injector(
         self,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ._errors import MissingBindingError, PropagationError, ScopeError
 from ._keys import check_key, key_name
+from ._lifetimes import SCOPED
 from ._plain_data import (
     dataclass_loader,
     dump_dataclass,
@@ -197,8 +198,6 @@ class Propagation:
 def check_propagated_lifetime(provider: Provider) -> None:
     # the receiving unit of work (a task, a tool call) gets the value as its own scope's:
     # a singleton, or a scope name that only the sender has, could not hold it there
-    from ._lifetimes import SCOPED
-
     if provider.lifetime != SCOPED:
         name = key_name(provider.key)
         raise PropagationError(

@@ -27,24 +27,32 @@ T = TypeVar("T")
 
 class ScopeRuntime:
     """What a scope needs from its container: the active-scope variable, the container's own
-    (root) scope, resolvers, and the checks of a scope's name and context values."""
+    (root) scope, resolvers, and the checks of a scope's name and context values.
+
+    The resolvers need the root scope, which needs this runtime: `attach` gives them once
+    they exist.
+    """
 
     __slots__ = ("active", "aresolve", "open", "resolve", "root")
 
     def __init__(
         self,
         active: ContextVar[Scope | None],
-        resolve: Callable[[Scope, Any], Any],
-        aresolve: Callable[[Scope, Any], Awaitable[Any]],
         open_scope: Callable[
             [str | None, Mapping[Any, Any] | None, bool], tuple[Scope, dict[Any, Any]]
         ],
     ) -> None:
         self.active = active
-        self.resolve = resolve
-        self.aresolve = aresolve
         self.open = open_scope
         self.root: Scope | None = None
+
+    def attach(
+        self,
+        resolve: Callable[[Scope, Any], Any],
+        aresolve: Callable[[Scope, Any], Awaitable[Any]],
+    ) -> None:
+        self.resolve = resolve
+        self.aresolve = aresolve
 
 
 class Scope:

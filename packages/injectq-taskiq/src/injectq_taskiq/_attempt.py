@@ -218,14 +218,6 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
     return run_attempt
 
 
-async def _close(scope: Scope, error: BaseException | None) -> None:
-    """Close `scope`, awaiting only when an async finalizer is registered."""
-    if scope.needs_async_close:
-        await scope.aclose(error)
-    else:
-        scope.close(error)
-
-
 def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
     function = attempt.function
 
@@ -269,6 +261,6 @@ def _close_sync(attempt: Attempt, scope: Scope, error: BaseException | None) -> 
         scope.close(error)
         return
     try:
-        attempt.on_loop(_close(scope, error))
+        attempt.on_loop(scope.aclose(error))
     except RuntimeError:  # no loop known (not run by a worker): close what can close here
         scope.close(error)
