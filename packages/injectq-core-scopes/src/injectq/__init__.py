@@ -13,6 +13,7 @@ from ._errors import (
     ScopeError,
     ValidationError,
 )
+from ._frameworks import add_framework_marker
 from ._inject import inject
 from ._injector import Injector
 from ._lifetimes import scoped, singleton, transient
@@ -41,6 +42,7 @@ __all__ = [
     "ScopeError",
     "ValidationError",
     "ValidationWarning",
+    "add_framework_marker",
     "inject",
     "is_marker",
     "marked_parameters",

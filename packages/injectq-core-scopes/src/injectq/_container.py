@@ -23,6 +23,7 @@ from ._errors import BindingError, MissingBindingError
 from ._graph import Graph
 from ._injector import Injector
 from ._keys import check_key, key_name
+from ._lifespan import Lifespan, Serving
 from ._lifetimes import CONTEXT, SCOPED, TRANSIENT, declared_lifetime
 from ._overrides import Overrides
 from ._parameters import InjectedParameter, marked_parameters
@@ -68,6 +69,7 @@ class InjectQ:
         self._resolution = Resolution(self._graph, self._root, singletons, self._active)
         runtime.attach(self._resolution.resolve_in, self._resolution.aresolve_in)
         self._overrides = Overrides(self._resolution, self._root)
+        self._serving = Serving()
         # Per instance, for speed: `get` and `aget` are closures over what they read (a
         # method would add an attribute lookup and a bound-method call each time), and
         # `scope()` opens a Scope without a Python call of its own in between. The methods of
@@ -339,15 +341,36 @@ class InjectQ:
         with self._resolution.lock:
             self._propagation.declare(key, name, max_bytes, self._bindings.get(key))
 
-    def export_context(self, scope: Scope | None = None) -> dict[str, str]:
+    def export_context(
+        self,
+        scope: Scope | None = None,
+        *,
+        required: Iterable[Any] = (),
+        receiver: str = "the receiver",
+    ) -> dict[str, str]:
         """The propagated values of `scope` (default: the active one) as plain JSON text.
 
         Returns `{}` outside any scope. A propagated key that the scope cannot provide (no
-        binding, no context value) is left out; any other failure is raised.
+        binding, no context value) is left out, unless it is in `required` (what the
+        `receiver` needs, see `propagated_needs`): then PropagationError names the sender's
+        unit of work and the value. Any other failure is raised.
         """
         if not self._propagation.entries:  # nothing declared: the common case, per send
             return {}
-        return self._propagation.export(scope if scope is not None else self._active.get(None))
+        source = scope if scope is not None else self._active.get(None)
+        carried = self._propagation.export(source)
+        if required:
+            self._propagation.require(carried, required, source, receiver)
+        return carried
+
+    def propagated_needs(self, keys: Iterable[Any]) -> frozenset[Any]:
+        """The propagated keys (see `propagate`) that resolving `keys` reaches: what a unit
+        of work asking for `keys` must receive from its sender. Keys whose graph is broken are
+        passed over (`validate` reports them)."""
+        if not self._propagation.entries:
+            return frozenset()
+        with self._resolution.lock:
+            return self._propagation.needed(self._graph.node, keys)
 
     def import_context(self, carried: Mapping[str, object]) -> dict[Any, Any]:
         """Rebuild propagated values from what a message carried, for `scope(context=...)`.
@@ -411,6 +434,20 @@ class InjectQ:
                 frozenset(self._propagation.entries),
             )
         return render(view, format)
+
+    def lifespan(
+        self, name: str = "a runtime", *, log_failures: logging.Logger | None = None
+    ) -> Lifespan:
+        """An async context manager held for as long as a runtime serves this container (an
+        app's lifespan, a worker, an MCP server): the singletons are closed (`aclose`) when
+        the last open one ends, so runtimes sharing the container in one process share its
+        singletons until the last of them stops. `name` says which runtime, in errors."""
+        return Lifespan(self._serving, self.aclose, name, log_failures)
+
+    @property
+    def lifespans_open(self) -> int:
+        """How many `lifespan()`s of this container are open."""
+        return self._serving.count
 
     def close(self, *, log_failures: logging.Logger | None = None) -> None:
         """Finalize the singletons (newest first); the container can be used again after.

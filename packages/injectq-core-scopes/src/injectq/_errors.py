@@ -31,6 +31,10 @@ class InjectQError(Exception):
     the error travels up through the resolvers that led to it.
     """
 
+    #: the entry points (routes, tasks, tools) that all have this one problem, when
+    #: `validate()` found it in more than one
+    entry_points: tuple[str, ...] = ()
+
     def __init__(self, problem: str, *, path: Sequence[str] = (), fix: str = "") -> None:
         super().__init__(problem)
         self.problem = problem
@@ -50,6 +54,8 @@ class InjectQError(Exception):
         lines = [self.problem]
         if len(self.path) > 1 or (self.path and self.path[0] not in self.problem):
             lines.append(f"  path: {' -> '.join(self.path)}")
+        if self.entry_points:
+            lines.append(f"  in: {', '.join(self.entry_points)}")
         if self.fix:
             lines.append(f"  fix: {self.fix}")
         return "\n".join(lines)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Final, TypeAlias, TypeVar
 
 from ._errors import BindingError, MissingBindingError
+from ._frameworks import framework_markers
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,9 +51,24 @@ class InjectMarker:
 
 INJECT_MARKER: Final = InjectMarker()
 
-Inject: TypeAlias = Annotated[T, INJECT_MARKER]
-"""`svc: Inject[IUserService]` marks a parameter for injection, in every adapter and in
-`@inject` (even a parameter with a default). `Inject[T | None]` is None when nothing provides T."""
+if typing.TYPE_CHECKING:
+    Inject: TypeAlias = Annotated[T, INJECT_MARKER]
+else:
+
+    class Inject:
+        """`svc: Inject[IUserService]` marks a parameter for injection, in every adapter and
+        in `@inject` (even a parameter with a default). `Inject[T | None]` is None when nothing
+        provides T.
+
+        `Inject[T]` is `Annotated[T, <marker>, ...]`: after the core's marker come those of the
+        frameworks that are imported (FastAPI's `Depends`, FastMCP's dependency), so that each
+        framework sees an injected parameter as its own kind of dependency, not as input.
+        """
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, key: Any) -> Any:
+            return Annotated[(key, INJECT_MARKER, *framework_markers(key))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from ._errors import MissingBindingError, PropagationError, ScopeError
+from ._errors import InjectQError, MissingBindingError, PropagationError, ScopeError
 from ._keys import check_key, key_name
 from ._lifetimes import SCOPED
 from ._plain_data import (
@@ -29,8 +29,9 @@ from ._plain_data import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
+    from ._graph import Node
     from ._providers import Provider
     from ._scope import Scope
 
@@ -193,6 +194,59 @@ class Propagation:
         if not self.entries:
             return {}
         return import_(self.entries, carried)
+
+    def needed(self, node_of: Callable[[Any], Node], keys: Iterable[Any]) -> frozenset[Any]:
+        """The declared keys that resolving `keys` reaches (not looking past them)."""
+        entries = self.entries
+        if not entries:
+            return frozenset()
+        found: set[Any] = set()
+        visited: set[int] = set()
+        stack: list[Node] = []
+        for key in keys:
+            if key in entries:
+                found.add(key)
+                continue
+            try:
+                stack.append(node_of(key))
+            except InjectQError:
+                continue  # a broken graph is validation's to report
+        while stack:
+            node = stack.pop()
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            for dependency, argument in node.arguments:
+                if argument is None or dependency.optional:
+                    continue
+                if argument.key in entries:
+                    found.add(argument.key)
+                else:
+                    stack.append(argument)
+        return frozenset(found)
+
+    def require(
+        self, carried: Mapping[str, str], needed: Iterable[Any], source: Scope | None, receiver: str
+    ) -> None:
+        """Raise when a value `receiver` needs is not among what `source` could export."""
+        missing = [key for key in needed if label_of(self.entries[key]) not in carried]
+        if not missing:
+            return
+        names = ", ".join(key_name(key) for key in missing)
+        if source is None or source.parent is None:
+            sender = "code outside any unit of work"
+        elif source.closed:
+            sender = f"{source.label}, which has already closed"
+        else:
+            sender = source.label
+        raise PropagationError(
+            f"{receiver} needs {names}, a propagated value, but the sender ({sender}) cannot "
+            "supply it, so it would fail where it runs",
+            path=(receiver, *(key_name(key) for key in missing)),
+            fix=f"send it from inside a unit of work that provides {names} (while it is "
+            f"open), or open one for the send: with container.scope(context={{{names}: "
+            "value}}): ...",
+        )
 
 
 def check_propagated_lifetime(provider: Provider) -> None:

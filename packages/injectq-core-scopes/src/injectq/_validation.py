@@ -71,14 +71,14 @@ def validate(
     entry_points: Iterable[object] = (),
     propagated: frozenset[Any] = frozenset(),
 ) -> list[ValidationWarning]:
-    errors: list[InjectQError] = []
-    seen: set[str] = set()
+    # one problem is listed once, with every entry point that has it
+    found: dict[tuple[Any, ...], tuple[InjectQError, list[str]]] = {}
 
-    def report(error: InjectQError) -> None:
-        text = str(error)
-        if text not in seen:
-            seen.add(text)
-            errors.append(error)
+    def report(error: InjectQError, entry: str | None = None) -> None:
+        same = (type(error), error.problem, error.path, error.fix)
+        known = found.setdefault(same, (error, []))
+        if entry is not None and entry not in known[1]:
+            known[1].append(entry)
 
     for key in list(bindings):
         try:
@@ -96,15 +96,22 @@ def validate(
                     continue  # None where the runtime does not supply it
                 _check_entry(entry, node, propagated)
             except InjectQError as error:
-                prepend_path(error, [entry.name])
-                report(error)
-    if errors:
-        raise ValidationError(errors)
-    found = [_instance_of_scoped_class(provider) for provider in bindings.values()]
-    result = [warning for warning in found if warning is not None]
+                report(error, entry.name)
+    if found:
+        raise ValidationError([_with_entries(error, entries) for error, entries in found.values()])
+    suspicious = [_instance_of_scoped_class(provider) for provider in bindings.values()]
+    result = [warning for warning in suspicious if warning is not None]
     for warning in result:
         warnings.warn(warning, stacklevel=3)
     return result
+
+
+def _with_entries(error: InjectQError, entries: list[str]) -> InjectQError:
+    if len(entries) == 1:
+        prepend_path(error, entries)  # `task send_email -> IEmailService -> SMTPConfig`
+    elif entries:
+        error.entry_points = tuple(entries)
+    return error
 
 
 def _check_entry(entry: EntryPoint, node: Node, propagated: frozenset[Any]) -> None:
