@@ -16,6 +16,7 @@ from ._errors import (
 from ._frameworks import add_framework_marker
 from ._inject import inject
 from ._injector import Injector
+from ._lifespan import Lifespan
 from ._lifetimes import scoped, singleton, transient
 from ._module import Binder, Module, provider
 from ._parameters import Inject, InjectedParameter, is_marker, marked_parameters, read_parameters
@@ -35,6 +36,7 @@ __all__ = [
     "InjectQError",
     "InjectedParameter",
     "Injector",
+    "Lifespan",
     "MissingBindingError",
     "Module",
     "PropagationError",

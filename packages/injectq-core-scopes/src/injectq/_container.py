@@ -179,7 +179,8 @@ class InjectQ:
         provider = self._overrides.providers.get(key) or self._bindings.get(key)
         if provider is not None:
             return provider
-        if key in self._context_keys:
+        if key in self._context_keys or key in self._propagation.entries:
+            # an unbound propagated key arrives with the work (or is given as context)
             return Provider(key, Kind.CONTEXT_VALUE, None, CONTEXT, "context")
         if can_autowire(key):
             lifetime = declared_lifetime(key) or TRANSIENT
@@ -190,7 +191,10 @@ class InjectQ:
 
     def _can_provide(self, key: Any) -> bool:
         return (
-            key in self._overrides.providers or key in self._bindings or key in self._context_keys
+            key in self._overrides.providers
+            or key in self._bindings
+            or key in self._context_keys
+            or key in self._propagation.entries
         )
 
     def is_bound(self, key: Any) -> bool:
@@ -340,6 +344,7 @@ class InjectQ:
         """
         with self._resolution.lock:
             self._propagation.declare(key, name, max_bytes, self._bindings.get(key))
+            self._resolution.clear()
 
     def export_context(
         self,
@@ -347,21 +352,23 @@ class InjectQ:
         *,
         required: Iterable[Any] = (),
         receiver: str = "the receiver",
+        carried: Mapping[str, object] | None = None,
     ) -> dict[str, str]:
         """The propagated values of `scope` (default: the active one) as plain JSON text.
 
         Returns `{}` outside any scope. A propagated key that the scope cannot provide (no
         binding, no context value) is left out, unless it is in `required` (what the
-        `receiver` needs, see `propagated_needs`): then PropagationError names the sender's
-        unit of work and the value. Any other failure is raised.
+        `receiver` needs, see `propagated_needs`) and not already in `carried` (what the
+        message carries anyway, e.g. a schedule's labels): then PropagationError names the
+        sender's unit of work and the value. Any other failure is raised.
         """
         if not self._propagation.entries:  # nothing declared: the common case, per send
             return {}
         source = scope if scope is not None else self._active.get(None)
-        carried = self._propagation.export(source)
+        exported = self._propagation.export(source)
         if required:
-            self._propagation.require(carried, required, source, receiver)
-        return carried
+            self._propagation.require(exported, required, source, receiver, carried or {})
+        return exported
 
     def propagated_needs(self, keys: Iterable[Any]) -> frozenset[Any]:
         """The propagated keys (see `propagate`) that resolving `keys` reaches: what a unit

@@ -11,15 +11,19 @@ a malformed propagated value) fails the attempt with the reason, before any serv
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from taskiq import TaskiqMessage
 
 from injectq import InjectedParameter, InjectQ, InjectQError, PropagationError, Scope
 
+from ._dependency import DirectCallError
 from ._injected import supplied_injected
 from ._run import TaskInfo, received
 
@@ -30,7 +34,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("injectq.taskiq")
 
+#: how long the finalizers of an attempt that ran into its timeout may take, shielded from
+#: the timeout's cancellation (after it, they are cancelled like any close)
+CLOSE_GRACE = 10.0
+
 WRAPPED = "__injectq_wrapped__"
+#: on a wrapper: its `Attempt`
+ATTEMPT = "__injectq_attempt__"
 _SIGNATURE = "__signature__"
 
 
@@ -73,6 +83,46 @@ class Attempt:
         self.first_position = min(positions) if positions else 1 << 30
         #: the worker's event loop, for what a sync task's thread must run on it
         self.loop: asyncio.AbstractEventLoop | None = None
+        #: by task id: the timeouts of sync attempts about to run (see `Deadline`)
+        self.deadlines: dict[str, Deadline] = {}
+        #: by task id: when an async attempt's timeout is due, for what its finalizers see
+        self.timeouts: dict[str, tuple[float, str, float]] = {}
+
+    def prepare(self, message: TaskiqMessage) -> None:
+        """On the worker's loop, before a sync attempt's thread starts or an async attempt
+        with a timeout runs: note the loop, and start the attempt's timeout clock (before
+        taskiq starts its own)."""
+        loop = self.loop
+        if loop is None or not loop.is_running():
+            loop = self.loop = asyncio.get_running_loop()
+        timeout = message.labels.get("timeout")
+        if timeout is None:
+            return
+        try:
+            seconds = float(timeout)
+        except (TypeError, ValueError):
+            return  # taskiq fails the attempt itself
+        where = f"task {self.task_name} (id {message.task_id})"
+        if not self.is_sync:
+            self.timeouts[message.task_id] = (loop.time() + seconds, where, seconds)
+            return
+        deadline = Deadline(where, seconds)
+        deadline.handle = loop.call_later(seconds, deadline.expire)
+        self.deadlines[message.task_id] = deadline
+
+    def missing_injected(self, kwargs: dict[str, Any]) -> DirectCallError | None:
+        """Called directly (not by a worker): the error when an injected parameter has no
+        value, which InjectQ gives only when a worker runs the task."""
+        missing = [p.name for p in self.injected if p.name not in kwargs and not p.has_default]
+        if not missing:
+            return None
+        return DirectCallError(
+            f"task {self.task_name} was called directly, so InjectQ did not inject "
+            f"{', '.join(map(repr, missing))} (it does when a worker runs the task)",
+            path=(f"task {self.task_name}",),
+            fix="send the task with .kiq(), or run it with scheduler.execute_task(task, ...) in "
+            "tests; to call it directly, pass the services as keyword arguments",
+        )
 
     # opening and closing
 
@@ -143,6 +193,54 @@ class Attempt:
         return asyncio.run_coroutine_threadsafe(run(), self.loop).result()
 
 
+class Deadline:
+    """The timeout of a sync attempt, kept on the worker's loop.
+
+    taskiq stops waiting for a sync task at its timeout and reports it failed, but cannot stop
+    the thread, which runs on. At the deadline the attempt is marked failed (its scope
+    records a TimeoutError); the thread closes the scope when it ends, so the finalizers see
+    the TimeoutError and never commit what taskiq already reported as failed, and the attempt
+    raises it even when it returns late. The clock starts before taskiq's own does, so an
+    attempt taskiq times out is always marked first.
+    """
+
+    __slots__ = ("done", "expired", "handle", "lock", "scope", "seconds", "where")
+
+    def __init__(self, where: str, seconds: float) -> None:
+        self.where = where
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.scope: Scope | None = None
+        self.expired: TimeoutError | None = None
+        self.done = False
+        self.handle: asyncio.TimerHandle | None = None
+
+    def expire(self) -> None:
+        with self.lock:
+            if self.done:
+                return
+            self.expired = TimeoutError(f"{self.where} ran past its timeout of {self.seconds:g} s")
+            if self.scope is not None:
+                self.scope.record_error(self.expired)
+
+    def attach(self, scope: Scope) -> None:
+        with self.lock:
+            self.scope = scope
+            if self.expired is not None:
+                scope.record_error(self.expired)
+
+    def finish(self, loop: asyncio.AbstractEventLoop | None) -> TimeoutError | None:
+        """The thread is done: the TimeoutError if the deadline came first."""
+        with self.lock:
+            self.done = True
+            expired = self.expired
+        handle = self.handle
+        if handle is not None and loop is not None and expired is None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed
+                loop.call_soon_threadsafe(handle.cancel)
+        return expired
+
+
 class _Rejected(Exception):  # noqa: N818 - control flow inside this module
     def __init__(self, scope: Scope, info: TaskInfo, reason: InjectQError) -> None:
         super().__init__(str(reason))
@@ -173,8 +271,27 @@ def wrap(attempt: Attempt) -> Callable[..., Any]:
     names = {p.name for p in attempt.injected}
     visible = [p for p in signature.parameters.values() if p.name not in names]
     setattr(wrapper, _SIGNATURE, signature.replace(parameters=visible))
+    # taskiq reads the type hints too (and its dependency graph looks for markers in them)
+    annotations = getattr(function, "__annotations__", None) or {}
+    wrapper.__annotations__ = {k: v for k, v in annotations.items() if k not in names}
     setattr(wrapper, WRAPPED, function)
+    setattr(wrapper, ATTEMPT, attempt)
     return wrapper
+
+
+def unusable(function: Callable[..., Any], error: InjectQError) -> Callable[..., Any]:
+    """A task function InjectQ cannot wrap: each attempt a worker runs fails with `error`."""
+    original = getattr(function, WRAPPED, function)
+
+    def cannot_run(*args: Any, **kwargs: Any) -> Any:
+        if received.get() is None:
+            return original(*args, **kwargs)
+        received.set(None)
+        raise error
+
+    functools.update_wrapper(cannot_run, original)
+    setattr(cannot_run, WRAPPED, original)
+    return cannot_run
 
 
 def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
@@ -183,14 +300,19 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
     async def run_attempt(*args: Any, **kwargs: Any) -> Any:
         message = received.get()
         if message is None:  # called directly, not by a worker: nothing to inject
+            missing = attempt.missing_injected(kwargs) if attempt.injected else None
+            if missing is not None:
+                raise missing
             return await function(*args, **kwargs)
         received.set(None)
+        timeout = attempt.timeouts.pop(message.task_id, None) if attempt.timeouts else None
         try:
             scope, info = attempt.open(message, args, kwargs)
         except _Rejected as rejected:
             rejected.scope.close(rejected.reason)  # nothing was made in it
             raise rejected.reason from None
         error: BaseException | None = None
+        timed_out = False
         try:
             if attempt.hooks:
                 await attempt.ahook("before_task", info)
@@ -205,15 +327,24 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
             return result
         except BaseException as raised:
             error = raised
+            if timeout is not None and isinstance(raised, asyncio.CancelledError):
+                expired = _timed_out(timeout)
+                if expired is not None:
+                    error, timed_out = expired, True
             if attempt.hooks and isinstance(raised, Exception):
                 await attempt.ahook("on_task_error", info, raised)
             raise
         finally:
             # the common case closes without making a coroutine (this runs for every task)
-            if scope.needs_async_close:
-                await scope.aclose(error)
-            else:
+            if not scope.needs_async_close:
                 scope.close(error)
+            elif timed_out:
+                # taskiq's timeout cancels again at every await: the finalizers get a grace
+                # period to run to their end, each seeing the TimeoutError
+                with anyio.move_on_after(CLOSE_GRACE, shield=True):
+                    await scope.aclose(error)
+            else:
+                await scope.aclose(error)
 
     return run_attempt
 
@@ -224,13 +355,21 @@ def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
     def run_attempt(*args: Any, **kwargs: Any) -> Any:
         message = received.get()
         if message is None:
+            missing = attempt.missing_injected(kwargs) if attempt.injected else None
+            if missing is not None:
+                raise missing
             return function(*args, **kwargs)
         received.set(None)
+        deadline = attempt.deadlines.pop(message.task_id, None) if attempt.deadlines else None
         try:
             scope, info = attempt.open(message, args, kwargs)
         except _Rejected as rejected:
+            if deadline is not None:
+                deadline.finish(attempt.loop)
             rejected.scope.close(rejected.reason)
             raise rejected.reason from None
+        if deadline is not None:
+            deadline.attach(scope)
         error: BaseException | None = None
         try:
             if attempt.hooks:
@@ -241,11 +380,16 @@ def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
             else:
                 injector.resolve(kwargs, scope)
             result = function(*args, **kwargs)
+            expired = None if deadline is None else deadline.finish(attempt.loop)
+            if expired is not None:
+                raise expired  # taskiq reported it failed: so it is
             if attempt.hooks:
                 attempt.hook("after_task", info, result)
             return result
         except BaseException as raised:
             error = raised
+            if deadline is not None:
+                deadline.finish(attempt.loop)
             if attempt.hooks and isinstance(raised, Exception):
                 attempt.hook("on_task_error", info, raised)
             raise
@@ -253,6 +397,14 @@ def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
             _close_sync(attempt, scope, error)
 
     return run_attempt
+
+
+def _timed_out(timeout: tuple[float, str, float]) -> TimeoutError | None:
+    """A TimeoutError when an attempt's cancellation is its timeout (what taskiq reports)."""
+    due, where, seconds = timeout
+    if asyncio.get_running_loop().time() < due:
+        return None
+    return TimeoutError(f"{where} ran past its timeout of {seconds:g} s")
 
 
 def _close_sync(attempt: Attempt, scope: Scope, error: BaseException | None) -> None:

@@ -1,28 +1,38 @@
 """The taskiq middleware: checks what senders send, and hands each message to its task.
 
 Client side (`pre_send`): a value for an injected parameter is rejected, and the sender's
-propagated context is added to the labels. Worker side (`pre_execute`): the task's function
-is wrapped once (see `_attempt`), and the message is handed to the wrapper through a context
-variable. taskiq does not guard its hooks (a hook that raises loses the result and the
+propagated context is added to the labels (a value the task needs and the sender cannot
+supply fails the send). Worker side (`pre_execute`): the message is handed to the task's
+wrapper (see `_attempt`; tasks are wrapped when registered, see `_registry`) through a
+context variable. taskiq does not guard its hooks (a hook that raises loses the result and the
 acknowledgement), so `pre_execute` never raises; the wrapper fails the attempt instead.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from taskiq import TaskiqMessage, TaskiqMiddleware
 
-from injectq import marked_parameters
+from injectq import InjectQError, marked_parameters
 
-from ._attempt import WRAPPED, Attempt, InjectedArgumentError, injected_argument_error, wrap
+from ._attempt import (
+    ATTEMPT,
+    WRAPPED,
+    Attempt,
+    InjectedArgumentError,
+    injected_argument_error,
+    unusable,
+    wrap,
+)
 from ._injected import supplied_injected
 from ._run import received
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from taskiq import AsyncTaskiqDecoratedTask
 
     from injectq import InjectedParameter, InjectQ
 
@@ -40,29 +50,59 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
         super().__init__()
         self.container = container
         self.hooks = tuple(hooks)
-        self._injected: dict[str, tuple[InjectedParameter, ...]] = {}
         self._attempts: dict[str, Attempt] = {}
+        #: per task name: the propagated keys its graph needs (computed at its first send)
+        self._needs: dict[str, frozenset[Any]] = {}
 
     def injected(self, task_name: str) -> tuple[InjectedParameter, ...]:
-        """The injected parameters of a task of this broker, by task name (cached)."""
-        found = self._injected.get(task_name)
-        if found is None:
+        """The injected parameters of a task of this broker, by task name."""
+        attempt = self._attempts.get(task_name)
+        if attempt is None:
             task = self.broker.find_task(task_name)
             if task is None:
                 return ()
-            function = getattr(task.original_func, WRAPPED, task.original_func)
-            # any InjectQ marker counts (FastAPI's too: one service signature serves both)
-            found = self._injected[task_name] = marked_parameters(function, f"task {task_name}")
-        return found
+            attempt = self.wrap_task(task)
+        return attempt.injected
+
+    def wrap_task(self, task: AsyncTaskiqDecoratedTask[Any, Any]) -> Attempt:
+        """Make the task's function InjectQ's wrapper (once); its `Attempt`.
+
+        Raises InjectQError when the function's parameters cannot be read (annotations not
+        evaluable yet, a positional-only injected parameter).
+        """
+        current = task.original_func
+        attempt: Attempt | None = getattr(current, ATTEMPT, None)
+        if attempt is not None and attempt.container is self.container:
+            self._attempts[task.task_name] = attempt
+            return attempt
+        function = getattr(current, WRAPPED, current)
+        name = task.task_name
+        # any InjectQ marker counts (FastAPI's too: one service signature serves both)
+        injected = marked_parameters(function, f"task {name}")
+        attempt = Attempt(name, function, self.container, injected, self.hooks)
+        task.original_func = wrap(attempt)
+        self._attempts[name] = attempt
+        return attempt
 
     # client side
 
     def pre_send(self, message: TaskiqMessage) -> TaskiqMessage:
-        supplied = supplied_injected(self.injected(message.task_name), message.args, message.kwargs)
-        if supplied:
-            raise injected_argument_error(message.task_name, supplied)
-        # the sender's propagated context (a request's correlation id, tenant) travels along
-        carried = self.container.export_context()
+        name = message.task_name
+        injected = self.injected(name)
+        if injected:
+            supplied = supplied_injected(injected, message.args, message.kwargs)
+            if supplied:
+                raise injected_argument_error(name, supplied)
+        container = self.container
+        needs = self._needs.get(name)
+        if needs is None:
+            keys = [parameter.key for parameter in injected if not parameter.optional]
+            needs = self._needs[name] = container.propagated_needs(keys)
+        # the sender's propagated context (a request's correlation id, tenant) travels
+        # along; what the task needs and the sender cannot supply fails the send, not the task
+        carried = container.export_context(
+            required=needs, receiver=f"task {name}", carried=message.labels
+        )
         if carried:
             message.labels.update(carried)
         return message
@@ -73,28 +113,23 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
         try:
             attempt = self._attempts.get(message.task_name)
             if attempt is None:
-                attempt = self._wrap(message.task_name)
+                attempt = self._wrap_late(message.task_name)
             if attempt is not None:
-                if attempt.is_sync and (attempt.loop is None or not attempt.loop.is_running()):
-                    attempt.loop = asyncio.get_running_loop()
+                if attempt.is_sync or "timeout" in message.labels:
+                    attempt.prepare(message)
                 received.set(message)
         except Exception:
             logger.exception("InjectQ could not prepare task %s", message.task_id)
         return message
 
-    def _wrap(self, task_name: str) -> Attempt | None:
-        """Wrap the task's function, once: taskiq calls the wrapper from then on."""
+    def _wrap_late(self, task_name: str) -> Attempt | None:
+        """Wrap a task that was not wrapped when it was registered (one registered in a way
+        the registry did not see); a task that cannot be wrapped fails each attempt."""
         task = self.broker.find_task(task_name)
         if task is None:
             return None
-        function = getattr(task.original_func, WRAPPED, task.original_func)
-        attempt = Attempt(
-            task_name,
-            function,
-            self.container,
-            self.injected(task_name),
-            self.hooks,
-        )
-        task.original_func = wrap(attempt)
-        self._attempts[task_name] = attempt
-        return attempt
+        try:
+            return self.wrap_task(task)
+        except InjectQError as error:
+            task.original_func = unusable(task.original_func, error)
+            return None

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from taskiq import AsyncBroker, TaskiqEvents, TaskiqMessage, TaskiqScheduler, TaskiqState
 
-from injectq import BindingError, EntryPoint, InjectQ
+from injectq import BindingError, EntryPoint, InjectQ, InjectQError
 
 from ._hooks import TaskiqMiddleware
 from ._middleware import InjectQTaskiqMiddleware
+from ._registry import WrappingRegistry
 from ._run import TaskInfo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from injectq import Lifespan
 
 logger = logging.getLogger("injectq.taskiq")
 
@@ -24,12 +28,17 @@ def setup_taskiq_integration(
     container: InjectQ,
     *,
     middlewares: Sequence[TaskiqMiddleware] = (),
+    validate: bool = True,
 ) -> InjectQTaskiqMiddleware:
     """Give every task of `target`'s broker injection and one InjectQ scope per attempt.
 
-    `target` is a taskiq broker or a scheduler (its broker is used). The container's
-    singletons are closed when the worker shuts down. `middlewares` are InjectQ
-    `TaskiqMiddleware` instances whose hooks run inside each attempt's scope.
+    `target` is a taskiq broker or a scheduler (its broker is used). Tasks are wrapped as
+    they are registered (before or after this call). When a worker starts (`taskiq worker`,
+    or an `InMemoryBroker`'s startup, which runs tasks in-process) its tasks are validated
+    against the container (`validate=False` skips it), and the container is served until the
+    worker shuts down: its singletons close after the last runtime serving it in the process
+    (see `InjectQ.lifespan`). `middlewares` are InjectQ `TaskiqMiddleware` instances whose
+    hooks run inside each attempt's scope.
     """
     broker = broker_of(target)
     if not isinstance(cast("object", container), InjectQ):
@@ -52,12 +61,45 @@ def setup_taskiq_integration(
     container.declare_context(TaskiqMessage, TaskInfo)
     middleware = InjectQTaskiqMiddleware(container, middlewares)
     broker.add_middlewares(middleware)
-
-    async def close_singletons(state: TaskiqState) -> None:
-        await container.aclose(log_failures=logger)
-
-    broker.add_event_handler(TaskiqEvents.WORKER_SHUTDOWN, close_singletons)
+    # the tasks registered from now on are wrapped as they are stored (see _registry)
+    registry = WrappingRegistry(broker.local_task_registry, middleware.wrap_task)
+    broker.local_task_registry = registry
+    for task in broker.get_all_tasks().values():  # shared tasks too
+        with contextlib.suppress(InjectQError):  # reported when sent, run or validated
+            middleware.wrap_task(task)
+    worker = _Worker(broker, container, validate)
+    broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, worker.start)
+    broker.add_event_handler(TaskiqEvents.WORKER_SHUTDOWN, worker.stop)
     return middleware
+
+
+class _Worker:
+    """A worker's hold on the container: validated at start-up, served until shutdown."""
+
+    def __init__(self, broker: AsyncBroker, container: InjectQ, validate: bool) -> None:
+        self.broker = broker
+        self.container = container
+        self.validate = validate
+        self.lifespan: Lifespan | None = None
+
+    async def start(self, state: TaskiqState) -> None:
+        if self.validate:
+            # the worker's own tasks, in the worker's runtime: fails the start-up
+            self.container.validate(entry_points=task_entry_points(self.broker))
+        if self.lifespan is None:
+            lifespan = self.container.lifespan(
+                f"taskiq worker of {self.broker!r}", log_failures=logger
+            )
+            await lifespan.__aenter__()
+            self.lifespan = lifespan
+
+    async def stop(self, state: TaskiqState) -> None:
+        lifespan, self.lifespan = self.lifespan, None
+        if lifespan is not None:
+            await lifespan.__aexit__(None, None, None)
+        elif self.container.lifespans_open == 0:
+            # a worker that never started (its startup event was not run)
+            await self.container.aclose(log_failures=logger)
 
 
 def broker_of(target: object) -> AsyncBroker:
