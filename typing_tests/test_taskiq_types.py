@@ -3,10 +3,11 @@ only the task's own arguments."""
 
 from __future__ import annotations
 
-from typing import Protocol, assert_type
+from typing import Annotated, Protocol, assert_type
 
 from taskiq import AsyncTaskiqTask, InMemoryBroker
 
+import injectq
 from injectq import InjectQ
 from injectq.integrations.taskiq import (
     Inject,
@@ -44,6 +45,25 @@ async def kiq_takes_only_the_tasks_own_arguments() -> None:
     sent = await send_welcome_email.kiq(123)
     assert_type(sent, AsyncTaskiqTask[str])
     await send_welcome_email.kiq("not an int")  # type: ignore[call-overload]
+
+
+@broker.task
+async def every_marker_form(
+    order_id: int,
+    core: injectq.Inject[TaskContext] = InjectQDependency(),
+    annotated: Annotated[TaskContext, InjectQDependency()] = InjectQDependency(),
+    keyed: IEmailService = InjectQDependency(IEmailService),
+) -> int:
+    assert_type(core, TaskContext)
+    assert_type(annotated, TaskContext)
+    return order_id
+
+
+async def kiq_leaves_out_every_injected_parameter_with_a_default() -> None:
+    # a ParamSpec cannot drop a parameter: an injected one needs a default to be optional
+    sent = await every_marker_form.kiq(1)
+    assert_type(sent, AsyncTaskiqTask[int])
+    await every_marker_form.kiq()  # type: ignore[call-overload]
 
 
 class Metrics(TaskiqMiddleware):

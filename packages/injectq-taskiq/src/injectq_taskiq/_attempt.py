@@ -272,7 +272,7 @@ def wrap(attempt: Attempt) -> Callable[..., Any]:
     visible = [p for p in signature.parameters.values() if p.name not in names]
     setattr(wrapper, _SIGNATURE, signature.replace(parameters=visible))
     # taskiq reads the type hints too (and its dependency graph looks for markers in them)
-    annotations = getattr(function, "__annotations__", None) or {}
+    annotations: dict[str, Any] = dict(getattr(function, "__annotations__", None) or {})
     wrapper.__annotations__ = {k: v for k, v in annotations.items() if k not in names}
     setattr(wrapper, WRAPPED, function)
     setattr(wrapper, ATTEMPT, attempt)

@@ -1,4 +1,5 @@
-"""`InjectQDependency(T)` and `Inject[T]`: markers for the parameters InjectQ fills in.
+"""`InjectQDependency(T)` and `Inject[T]` (the core's): markers for the parameters InjectQ
+fills in.
 
 They are plain markers, not taskiq dependencies: the adapter wraps each task function and
 passes the services itself, which costs a fraction of taskiq's own dependency machinery.
@@ -6,14 +7,17 @@ passes the services itself, which costs a fraction of taskiq's own dependency ma
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from injectq import BindingError, ScopeError
+# `svc: Inject[IEmailService]` is the core's `injectq.Inject`, the one marker of every adapter
+from injectq import BindingError, Inject, ScopeError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 T = TypeVar("T")
+
+__all__ = ["DirectCallError", "Inject", "InjectQDependency", "InjectedDefault"]
 
 #: "no key given": the parameter's annotation is the key
 _FROM_ANNOTATION: Any = object()
@@ -71,13 +75,3 @@ def InjectQDependency(key: Any = _FROM_ANNOTATION, /) -> Any:  # noqa: N802
     return InjectedDefault(None if key is _FROM_ANNOTATION else key)
 
 
-if TYPE_CHECKING:
-    #: `svc: Inject[IEmailService]` is `Annotated[IEmailService, InjectQDependency()]`
-    Inject: TypeAlias = Annotated[T, "injectq"]
-else:
-
-    class Inject:
-        """`svc: Inject[IEmailService]`: the annotated form of `InjectQDependency`."""
-
-        def __class_getitem__(cls, key: Any) -> Any:
-            return Annotated[key, InjectedDefault(key)]
