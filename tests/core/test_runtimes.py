@@ -132,9 +132,11 @@ def test_export_with_required_values_names_the_sender_and_the_value() -> None:
     assert "task report needs TenantId" in str(outside.value)
     assert "code outside any unit of work" in str(outside.value)
 
-    with container.scope(label="GET /orders"):
-        with pytest.raises(PropagationError, match=r"sender \(GET /orders\)"):
-            container.export_context(required={TenantId}, receiver="task report")
+    with (
+        container.scope(label="GET /orders"),
+        pytest.raises(PropagationError, match=r"sender \(GET /orders\)"),
+    ):
+        container.export_context(required={TenantId}, receiver="task report")
     with container.scope(context={TenantId: TenantId("t1")}):
         carried = container.export_context(required={TenantId}, receiver="task report")
     assert carried
