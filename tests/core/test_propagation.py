@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import NewType
+from typing import Any, NewType
 
 import pytest
 
@@ -148,3 +148,96 @@ def test_a_propagated_key_must_be_bound_scoped_whichever_comes_first(lifetime: s
     carried = {LABEL: json.dumps({"correlation_id": "c-2", "tenant": "t", "attempt": 0})}
     with propagated_first.scope("task", context=propagated_first.import_context(carried)):
         assert propagated_first.get(RequestContext).correlation_id == "c-2"
+
+
+# nesting: a decoder recurses once per level ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Payload:
+    items: Any
+
+
+Score = NewType("Score", float)
+
+
+def nested(levels: int) -> Any:
+    """`levels` lists, each inside the one before: [[[...]]]."""
+    value: list[Any] = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+def test_a_value_nested_a_thousand_levels_deep_is_a_propagation_error(container: InjectQ) -> None:
+    deep = "[" * 1000 + "]" * 1000  # 2000 bytes: within the size limit
+    for label in (LABEL, "injectq_ctx:tenant"):
+        with pytest.raises(PropagationError, match="more than 32 levels deep") as raised:
+            container.import_context({label: deep})
+        assert raised.value.fix
+    with pytest.raises(PropagationError, match="more than 32 levels deep"):
+        container.import_context({LABEL: '{"correlation_id": ' + deep + ', "tenant": "x"}'})
+
+
+def test_nesting_deeper_than_the_decoder_recurses_is_a_propagation_error_too() -> None:
+    container = InjectQ()
+    container.propagate(Payload, max_bytes=1_000_000)
+    deep = '{"items": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(PropagationError, match="more than 32 levels deep"):
+        container.import_context({"injectq_ctx:Payload": deep})
+
+
+def test_32_levels_of_nesting_travel_and_33_do_not() -> None:
+    container = InjectQ()
+    container.propagate(Payload)
+    at_limit = Payload(nested(31))  # the dataclass's own object is the 32nd level
+    with container.scope(context={Payload: at_limit}):
+        carried = container.export_context()
+    assert container.import_context(carried) == {Payload: at_limit}
+
+    over = Payload(nested(32))
+    with (
+        container.scope(context={Payload: over}),
+        pytest.raises(PropagationError, match=r"Payload\.items(\[0\]){31} nests lists and dicts"),
+    ):
+        container.export_context()
+    text = json.dumps({"items": nested(32)})
+    with pytest.raises(PropagationError, match="more than 32 levels deep"):
+        container.import_context({"injectq_ctx:Payload": text})
+
+
+def test_a_value_too_deep_or_containing_itself_cannot_be_sent() -> None:
+    container = InjectQ()
+    container.propagate(Payload)
+    looped: list[Any] = []
+    looped.append(looped)
+    for items in (nested(1000), looped):
+        with (
+            container.scope(context={Payload: Payload(items)}),
+            pytest.raises(PropagationError, match="more than 32 levels deep") as raised,
+        ):
+            container.export_context()
+        assert "nested at most 32 levels deep" in raised.value.fix
+
+
+def test_infinity_is_not_plain_data_in_either_direction() -> None:
+    container = InjectQ()
+    container.propagate(Score, name="score")
+    with (
+        container.scope(context={Score: Score(float("inf"))}),
+        pytest.raises(PropagationError, match="score is inf, which JSON cannot carry"),
+    ):
+        container.export_context()
+    for text in ("Infinity", "-Infinity", "NaN"):
+        with pytest.raises(PropagationError, match="JSON cannot carry"):
+            container.import_context({"injectq_ctx:score": text})
+
+
+def test_an_int_too_long_to_print_cannot_be_sent() -> None:
+    container = InjectQ()
+    container.propagate(Payload, max_bytes=1_000_000)
+    with (
+        container.scope(context={Payload: Payload(10**5000)}),
+        pytest.raises(PropagationError, match="not plain data"),
+    ):
+        container.export_context()

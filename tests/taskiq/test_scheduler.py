@@ -12,7 +12,7 @@ import pytest
 import taskiq
 from taskiq import InMemoryBroker, TaskiqMessage, TaskiqMiddleware, TaskiqResult
 from taskiq.cli.scheduler.args import SchedulerArgs
-from taskiq.cli.scheduler.run import run_scheduler
+from taskiq.cli.scheduler.run import is_interval_task_now, run_scheduler
 from taskiq.result_backends.dummy import DummyResultBackend
 from taskiq.schedule_sources import LabelScheduleSource
 from taskiq_redis import ListQueueBroker, ListRedisScheduleSource
@@ -31,6 +31,7 @@ from injectq.integrations.taskiq import (
     setup_taskiq_integration,
 )
 from injectq.integrations.taskiq import TaskiqMiddleware as InjectQHooks
+from injectq_taskiq._schedules import check_schedule_label, normalized_schedule_label
 from tests._journal import Journal
 
 
@@ -545,3 +546,241 @@ async def test_the_scheduler_remembers_a_bounded_number_of_messages() -> None:
     with pytest.raises(SchedulerError, match="no record"):
         await scheduler.retry_task(sent[0].task_id)
     await scheduler.retry_task(sent[2].task_id)  # the newest are still known
+
+
+# bad durations are errors that say which parameter ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("interval", "problem"),
+    [
+        (float("inf"), "not a finite number of seconds"),
+        (float("-inf"), "not a finite number of seconds"),
+        (float("nan"), "not a finite number of seconds"),
+        (-5, "at least 1"),
+        (0, "at least 1"),
+        (0.0, "at least 1"),
+        (-(10**30), "at least 1"),
+        (10**30, "longer than"),
+        pytest.param(10**5000, "longer than", id="more digits than Python prints"),
+        (1e300, "longer than"),
+        (timedelta(milliseconds=1500), "whole seconds"),
+        (timedelta.max, "whole seconds"),
+        (timedelta(seconds=-60), "at least 1"),
+    ],
+)
+async def test_an_interval_taskiq_cannot_run_is_a_value_error_naming_the_parameter(
+    scheduler: TaskiqScheduler, interval: object, problem: str
+) -> None:
+    @scheduler.task
+    async def job() -> None:
+        pass
+
+    with pytest.raises(SchedulerError, match=problem) as raised:
+        await scheduler.schedule_task(job, interval=interval)  # type: ignore[call-overload]
+
+    assert isinstance(raised.value, ValueError)
+    assert len(str(raised.value)) < 1000  # a huge int is described, not printed
+    assert "interval=" in str(raised.value)
+    assert job.task_name in str(raised.value)
+    assert raised.value.fix
+    assert await schedules_of(scheduler) == {}
+
+
+@pytest.mark.parametrize("interval", [True, "60", b"60", [60], object()])
+async def test_an_interval_of_the_wrong_type_is_a_type_error_naming_the_parameter(
+    scheduler: TaskiqScheduler, interval: object
+) -> None:
+    @scheduler.task
+    async def job() -> None:
+        pass
+
+    with pytest.raises(TypeError, match="is not a duration") as raised:
+        await scheduler.schedule_task(job, interval=interval)  # type: ignore[call-overload]
+
+    assert isinstance(raised.value, SchedulerError)
+    assert "interval=" in str(raised.value)
+    assert await schedules_of(scheduler) == {}
+
+
+async def test_the_longest_interval_a_timedelta_holds_is_accepted_and_taskiq_can_evaluate_it(
+    scheduler: TaskiqScheduler,
+) -> None:
+    @scheduler.task
+    async def job() -> None:
+        pass
+
+    longest = timedelta.max.days * 86400 + timedelta.max.seconds  # whole seconds
+    created = await scheduler.schedule_task(job, interval=longest)
+    stored = (await schedules_of(scheduler))[created.schedule_id]
+
+    assert stored.interval == longest
+    now = datetime.now(UTC)
+    assert not is_interval_task_now(longest, now, last_run=now)  # no OverflowError
+    with pytest.raises(SchedulerError, match="longer than"):
+        await scheduler.schedule_task(job, interval=longest + 1)
+
+
+@pytest.mark.parametrize(
+    ("durations", "error"),
+    [
+        ({"check_interval": float("inf")}, ValueError),
+        ({"check_interval": float("nan")}, ValueError),
+        ({"check_interval": 0}, ValueError),
+        ({"timeout": float("nan")}, ValueError),
+        ({"timeout": -1}, ValueError),
+        ({"timeout": "5"}, TypeError),
+        ({"check_interval": None}, TypeError),
+        ({"timeout": True}, TypeError),
+        pytest.param({"timeout": 10**400}, ValueError, id="a timeout no float holds"),
+    ],
+)
+async def test_wait_result_refuses_durations_it_cannot_wait_with(
+    scheduler: TaskiqScheduler, durations: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="wait_result") as raised:
+        await scheduler.wait_result("some-task", **durations)
+    assert isinstance(raised.value, SchedulerError)
+    assert next(iter(durations)) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("limit", "error"),
+    [(0, ValueError), (-3, ValueError), (1.5, TypeError), ("10", TypeError)],
+)
+def test_max_remembered_messages_must_be_a_positive_whole_number(
+    limit: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="max_remembered_messages") as raised:
+        TaskiqScheduler(max_remembered_messages=limit)  # type: ignore[arg-type]
+    assert isinstance(raised.value, SchedulerError)
+
+
+# the schedule label ----------------------------------------------------------------------------
+
+
+def _label_broker(schedule: list[dict[str, Any]]) -> InMemoryBroker:
+    broker = InMemoryBroker()
+
+    @broker.task(task_name="reports:daily", schedule=schedule)
+    async def daily() -> None:
+        pass
+
+    return broker
+
+
+async def read_by_taskiq(broker: InMemoryBroker) -> list[taskiq.ScheduledTask]:
+    """The schedules taskiq's own LabelScheduleSource makes of the broker's task labels."""
+    source = LabelScheduleSource(broker)
+    await source.startup()
+    return await source.get_schedules()
+
+
+async def test_a_schedule_label_the_check_accepts_is_read_by_taskiqs_label_source() -> None:
+    at = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
+    label: list[dict[str, Any]] = [
+        {"cron": "0 9 * * mon-fri", "cron_offset": "Europe/Berlin", "kwargs": {"kind": "a"}},
+        {"cron": "*/15 * * * *", "cron_offset": timedelta(hours=-5), "schedule_id": "q"},
+        {"interval": 30.0, "args": [1], "labels": {"priority": 2}},
+        {"interval": timedelta(minutes=5)},
+        {"time": at},
+    ]
+    check_schedule_label("reports:daily", label)
+    normalized = normalized_schedule_label("reports:daily", label)
+
+    assert normalized[0]["cron"] == "0 9 * * 1,2,3,4,5"  # as taskiq's evaluator reads cron
+    assert normalized[2]["interval"] == 30
+    assert normalized is not label
+    assert label[0]["cron"] == "0 9 * * mon-fri"  # the label given is left as it was
+    schedules = await read_by_taskiq(_label_broker(normalized))
+    assert sorted(str(s.cron or s.interval or s.time) for s in schedules) == sorted(
+        ["0 9 * * 1,2,3,4,5", "*/15 * * * *", "30", "0:05:00", str(at)]
+    )
+
+
+async def test_an_out_of_range_cron_in_a_label_is_a_cron_error_naming_task_and_entry() -> None:
+    label = [{"cron": "0 9 * * *"}, {"cron": "61 * * * *"}]
+    assert len(await read_by_taskiq(_label_broker(label))) == 2  # taskiq takes it as it is
+
+    with pytest.raises(CronError) as raised:
+        check_schedule_label("reports:daily", label)
+
+    error = raised.value
+    assert isinstance(error, ValueError)
+    assert error.field == "minute"
+    assert "minute 61 is out of range 0-59" in str(error)
+    assert error.path == ("task reports:daily", "schedule[1]")
+    assert "task reports:daily -> schedule[1]" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("entry", "error", "problem"),
+    [
+        ("0 9 * * *", TypeError, "each schedule is a dict"),
+        ({"crn": "0 9 * * *"}, ValueError, "has the key 'crn', which taskiq does not read"),
+        ({"cron": "0 9 * * *", "offset": "UTC"}, ValueError, "has the key 'offset'"),
+        ({}, ValueError, "has no trigger"),
+        ({"cron": None, "kwargs": {}}, ValueError, "has no trigger"),
+        ({"cron": "0 9 * * *", "interval": 60}, ValueError, "has cron and interval"),
+        ({"interval": float("inf")}, ValueError, "not a finite number of seconds"),
+        ({"interval": 0}, ValueError, "at least 1"),
+        ({"interval": 10**30}, ValueError, "longer than"),
+        ({"interval": "60"}, TypeError, "is not a duration"),
+        ({"time": "2030-01-01"}, TypeError, "is not a datetime"),
+        ({"cron": "0 9 * * *", "cron_offset": "Mars/Olympus"}, ValueError, "not a known time"),
+        ({"cron": "0 9 * * *", "cron_offset": "Europe"}, ValueError, "not a known time"),
+        ({"cron": "0 9 * * *", "cron_offset": "x" * 5000}, ValueError, "not a known time"),
+        ({"cron": "0 9 * * *", "cron_offset": 2}, TypeError, "neither a time zone"),
+        ({"cron": "0 9 * * *", "cron_offset": timedelta(days=3)}, ValueError, "less than a day"),
+        ({"interval": 60, "cron_offset": "UTC"}, ValueError, "cron_offset but no cron"),
+        ({"cron": "0 9 * * *", "args": "abc"}, TypeError, "args is a list"),
+        ({"cron": "0 9 * * *", "kwargs": {1: "x"}}, TypeError, "kwargs is a dict"),
+        ({"cron": "0 9 * * *", "labels": ["x"]}, TypeError, "labels is a dict"),
+        ({"cron": "0 9 * * *", "schedule_id": 5}, TypeError, "schedule id is a non-empty"),
+        ({"cron": "0 9 * * *", "schedule_id": None}, TypeError, "schedule id is a non-empty"),
+        ({"cron": "0 9 * * *", "kwargs": None}, TypeError, "kwargs is a dict"),
+        ({"cron": "0 9 * * *", "schedule_id": "first"}, ValueError, "an earlier schedule"),
+    ],
+)
+def test_a_malformed_schedule_label_entry_is_refused_naming_the_task_and_the_entry(
+    entry: object, error: type[Exception], problem: str
+) -> None:
+    label = [{"interval": 60, "schedule_id": "first"}, entry]
+
+    with pytest.raises(error) as raised:
+        check_schedule_label("reports:daily", label)
+
+    message = str(raised.value)
+    assert isinstance(raised.value, SchedulerError)
+    assert problem in message
+    assert "schedule[1] of task reports:daily" in message
+    assert raised.value.fix
+
+
+@pytest.mark.parametrize("schedule", [{"cron": "0 9 * * *"}, "0 9 * * *", None])
+def test_a_schedule_label_that_is_not_a_list_is_a_type_error(schedule: object) -> None:
+    with pytest.raises(TypeError, match="taskiq reads a list of schedules") as raised:
+        check_schedule_label("reports:daily", schedule)
+    assert isinstance(raised.value, SchedulerError)
+    assert "task reports:daily" in str(raised.value)
+
+
+async def test_an_entry_taskiq_would_silently_skip_is_refused_by_the_check() -> None:
+    label = [{"crontab": "0 9 * * *"}]  # a typo: no trigger taskiq knows
+    assert await read_by_taskiq(_label_broker(label)) == []  # never runs, and nothing says so
+
+    with pytest.raises(SchedulerError, match="did you mean 'cron'"):
+        check_schedule_label("reports:daily", label)
+
+
+async def test_scheduler_task_checks_the_schedule_label_naming_the_function_task() -> None:
+    scheduler = TaskiqScheduler()
+
+    with pytest.raises(ValueError, match="not a finite number of seconds") as raised:
+
+        @scheduler.task(schedule=[{"interval": float("inf")}])
+        async def nightly() -> None:
+            pass
+
+    assert f"task {__name__}:nightly" in str(raised.value)
+    assert scheduler.broker.find_task(f"{__name__}:nightly") is None  # nothing was declared

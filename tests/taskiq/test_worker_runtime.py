@@ -19,6 +19,7 @@ from taskiq.result_backends.dummy import DummyResultBackend
 import injectq
 from injectq import InjectQ, PropagationError, ValidationError
 from injectq.integrations.taskiq import (
+    CronError,
     DirectCallError,
     Inject,
     InjectQDependency,
@@ -364,3 +365,36 @@ async def test_a_task_called_directly_says_what_was_not_injected_for_every_marke
         sync("a")
     # with the service passed explicitly it runs
     assert await annotated("a", greeter=Greeter()) == "hello a"
+
+
+def test_a_bad_schedule_on_a_task_is_refused_where_the_task_is_declared() -> None:
+    broker = InMemoryBroker()
+    setup_taskiq_integration(broker, InjectQ())
+    with pytest.raises(CronError, match="task nightly") as raised:
+
+        @broker.task(task_name="nightly", schedule=[{"cron": "61 * * * *"}])
+        async def nightly() -> None: ...
+
+    assert isinstance(raised.value, ValueError)
+    assert "nightly" not in broker.get_all_tasks()
+
+
+def test_a_bad_schedule_declared_before_set_up_is_refused_by_set_up() -> None:
+    broker = InMemoryBroker()
+
+    @broker.task(task_name="hourly", schedule=[{"interval": float("inf")}])
+    async def hourly() -> None: ...
+
+    with pytest.raises(ValueError, match="task hourly"):
+        setup_taskiq_integration(broker, InjectQ())
+
+
+def test_a_good_schedule_is_stored_normalized() -> None:
+    broker = InMemoryBroker()
+    setup_taskiq_integration(broker, InjectQ())
+
+    @broker.task(task_name="weekly", schedule=[{"cron": "0 9 * * mon"}])
+    async def weekly() -> None: ...
+
+    (entry,) = weekly.labels["schedule"]
+    assert entry["cron"] != "0 9 * * mon"  # taskiq's evaluator does not read day names

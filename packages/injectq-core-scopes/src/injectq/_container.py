@@ -370,6 +370,11 @@ class InjectQ:
             self._propagation.require(exported, required, source, receiver, carried or {})
         return exported
 
+    @property
+    def propagates(self) -> bool:
+        """True once a key was declared with `propagate()` (adapters skip the export when not)."""
+        return bool(self._propagation.entries)
+
     def propagated_needs(self, keys: Iterable[Any]) -> frozenset[Any]:
         """The propagated keys (see `propagate`) that resolving `keys` reaches: what a unit
         of work asking for `keys` must receive from its sender. Keys whose graph is broken are

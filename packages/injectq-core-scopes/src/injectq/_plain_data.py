@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from math import isfinite
 from typing import TYPE_CHECKING, Any, Final
 
 from ._errors import PropagationError
@@ -14,27 +15,44 @@ if TYPE_CHECKING:
 
 _PLAIN_SCALARS: Final = (str, int, float, bool, type(None))
 
+#: how deeply lists and dicts may nest in propagated data (JSON decoders recurse per level:
+#: a message nested a thousand levels deep must be refused, not crash the decoder)
+MAX_NESTING: Final = 32
 
-def not_plain(data: object, where: str) -> str:
+
+def not_plain(data: object, where: str, levels: int = MAX_NESTING) -> str:
+    """What makes `data` not plain data (`where` names it), or "" if it is plain.
+
+    `levels` is how many more lists and dicts may nest in `data`: nesting deeper than
+    `MAX_NESTING` (which a list or dict that contains itself always does) is not plain.
+    """
     if isinstance(data, _PLAIN_SCALARS):
-        if isinstance(data, float) and data != data:  # NaN
-            return f"{where} is NaN"
+        if isinstance(data, float) and not isfinite(data):
+            return f"{where} is {data!r}, which JSON cannot carry"
         return ""
     if isinstance(data, list):
+        if not levels:
+            return _too_deep(where)
         for index, item in enumerate(typing.cast("list[object]", data)):
-            problem = not_plain(item, f"{where}[{index}]")
+            problem = not_plain(item, f"{where}[{index}]", levels - 1)
             if problem:
                 return problem
         return ""
     if isinstance(data, dict):
+        if not levels:
+            return _too_deep(where)
         for item_key, item in typing.cast("dict[object, object]", data).items():
             if not isinstance(item_key, str):
                 return f"{where} has the non-string key {item_key!r}"
-            problem = not_plain(item, f"{where}.{item_key}")
+            problem = not_plain(item, f"{where}.{item_key}", levels - 1)
             if problem:
                 return problem
         return ""
     return f"{where} is a {type(data).__name__}"
+
+
+def _too_deep(where: str) -> str:
+    return f"{where} nests lists and dicts more than {MAX_NESTING} levels deep"
 
 
 def dump_dataclass(value: Any) -> Any:

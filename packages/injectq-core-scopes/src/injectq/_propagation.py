@@ -19,6 +19,7 @@ from ._errors import InjectQError, MissingBindingError, PropagationError, ScopeE
 from ._keys import check_key, key_name
 from ._lifetimes import SCOPED
 from ._plain_data import (
+    MAX_NESTING,
     dataclass_loader,
     dump_dataclass,
     dump_model,
@@ -84,15 +85,17 @@ def declare(key: object, name: str | None, max_bytes: int) -> Propagated:
 
 def encode(entry: Propagated, value: Any) -> str:
     """The value as JSON text, after checking it is plain data within the size limit."""
-    data = entry.dump(value)
+    try:
+        data = entry.dump(value)
+    except (ValueError, RecursionError) as error:  # pydantic: too deep, or a cycle
+        raise _not_plain_to_send(entry, str(error)) from error
     problem = not_plain(data, entry.name)
     if problem:
-        raise PropagationError(
-            f"propagated {entry.name} is not plain data: {problem}",
-            path=(key_name(entry.key),),
-            fix="keep only str, int, float, bool, None, lists and string-keyed dicts in it",
-        )
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        raise _not_plain_to_send(entry, problem)
+    try:
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError as error:  # an int of more digits than Python will print
+        raise _not_plain_to_send(entry, str(error)) from None
     size = len(text.encode())
     if size > entry.max_bytes:
         raise PropagationError(
@@ -101,6 +104,15 @@ def encode(entry: Propagated, value: Any) -> str:
             fix="propagate identifiers, not payloads (or raise max_bytes in propagate())",
         )
     return text
+
+
+def _not_plain_to_send(entry: Propagated, problem: str) -> PropagationError:
+    return PropagationError(
+        f"propagated {entry.name} is not plain data: {problem}",
+        path=(key_name(entry.key),),
+        fix="keep only str, int, float, bool, None, lists and string-keyed dicts in it, "
+        f"nested at most {MAX_NESTING} levels deep",
+    )
 
 
 def decode(entry: Propagated, text: object) -> Any:
@@ -122,6 +134,13 @@ def decode(entry: Propagated, text: object) -> Any:
     except ValueError as error:
         raise PropagationError(
             f"propagated {entry.name} is not valid JSON: {error}",
+            path=(key_name(entry.key),),
+            fix="send it with export_context() on the sending side",
+        ) from None
+    except RecursionError:  # nested deeper than the decoder recurses; far beyond the limit
+        raise PropagationError(
+            f"propagated {entry.name} is not plain data: it nests lists and dicts more "
+            f"than {MAX_NESTING} levels deep",
             path=(key_name(entry.key),),
             fix="send it with export_context() on the sending side",
         ) from None
@@ -226,10 +245,20 @@ class Propagation:
         return frozenset(found)
 
     def require(
-        self, carried: Mapping[str, str], needed: Iterable[Any], source: Scope | None, receiver: str
+        self,
+        exported: Mapping[str, str],
+        needed: Iterable[Any],
+        source: Scope | None,
+        receiver: str,
+        carried: Mapping[str, object],
     ) -> None:
-        """Raise when a value `receiver` needs is not among what `source` could export."""
-        missing = [key for key in needed if label_of(self.entries[key]) not in carried]
+        """Raise when a value `receiver` needs is neither among what `source` could export
+        nor already `carried` by the message."""
+        missing: list[Any] = []
+        for key in needed:
+            label = label_of(self.entries[key])
+            if label not in exported and label not in carried:
+                missing.append(key)
         if not missing:
             return
         names = ", ".join(key_name(key) for key in missing)

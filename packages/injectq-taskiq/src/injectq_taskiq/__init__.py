@@ -8,7 +8,7 @@ from ._middleware import InjectQTaskiqMiddleware
 from ._results import TaskResult
 from ._run import TaskInfo
 from ._scheduler import SchedulerError, TaskiqScheduler, TaskResultTimeoutError
-from ._schedules import InMemoryScheduleSource
+from ._schedules import InMemoryScheduleSource, SchedulerTypeError, SchedulerValueError
 from ._setup import find_middleware, setup_taskiq_integration, task_entry_points
 
 __all__ = [
@@ -20,6 +20,8 @@ __all__ = [
     "InjectQTaskiqMiddleware",
     "InjectedArgumentError",
     "SchedulerError",
+    "SchedulerTypeError",
+    "SchedulerValueError",
     "TaskInfo",
     "TaskResult",
     "TaskResultTimeoutError",

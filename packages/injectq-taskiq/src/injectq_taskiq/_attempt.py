@@ -110,6 +110,13 @@ class Attempt:
         deadline.handle = loop.call_later(seconds, deadline.expire)
         self.deadlines[message.task_id] = deadline
 
+    def supplies_injected(self, message: TaskiqMessage) -> bool:
+        """True when the message gives a value for an injected parameter (cheap check)."""
+        kwargs = message.kwargs
+        return len(message.args) > self.first_position or bool(
+            kwargs and not self.names.isdisjoint(kwargs)
+        )
+
     def missing_injected(self, kwargs: dict[str, Any]) -> DirectCallError | None:
         """Called directly (not by a worker): the error when an injected parameter has no
         value, which InjectQ gives only when a worker runs the task."""
@@ -130,23 +137,16 @@ class Attempt:
         self, message: TaskiqMessage, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[Scope, TaskInfo]:
         info = TaskInfo(message)
+        context: dict[Any, Any] = {TaskiqMessage: message, TaskInfo: info}
         rejection: InjectQError | None = None
-        carried: dict[Any, Any] = {}
-        supplied = (
-            supplied_injected(self.injected, args, kwargs)
-            if len(args) > self.first_position or (kwargs and not self.names.isdisjoint(kwargs))
-            else None
-        )
-        if supplied:
+        if len(args) > self.first_position or (kwargs and not self.names.isdisjoint(kwargs)):
+            supplied = supplied_injected(self.injected, args, kwargs)
             rejection = injected_argument_error(self.task_name, supplied)
-        else:
+        elif self.container.propagates:
             try:
-                carried = self.container.import_context(message.labels)
+                context.update(self.container.import_context(message.labels))
             except PropagationError as error:
                 rejection = error.within(f"task {self.task_name}")
-        context: dict[Any, Any] = {TaskiqMessage: message, TaskInfo: info}
-        if carried:
-            context.update(carried)
         # a finalizer that fails is logged with the task's name and id: the result is kept
         scope = self.container.scope(
             "task", isolated=True, context=context, label=info, log_failures=logger

@@ -10,7 +10,9 @@ end), or a comma list of those; month names `jan`-`dec` and day names `sun`-`sat
 full names, any case); `0` or `7` for Sunday; and the macros `@yearly`, `@annually`,
 `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`. Not accepted: a 6th (seconds or
 year) field, since taskiq checks cron schedules once a minute (use `interval=` for anything
-finer), `@reboot`, and the Quartz extensions `?`, `L`, `W` and `#`.
+finer), `@reboot`, the Quartz extensions `?`, `L`, `W` and `#`, numbers written with other
+than the ASCII digits 0-9 (`²`, `٣`), and steps larger than the field they step through
+(`*/90` in the minute field could only ever match minute 0: use `interval=` for that).
 """
 
 from __future__ import annotations
@@ -48,12 +50,15 @@ _DAYS: Final = {
 }
 
 
-class CronError(InjectQError):
-    """A cron expression is malformed. `field` names the part that is wrong."""
+class CronError(InjectQError, ValueError):
+    """A cron expression is malformed. `field` names the part that is wrong.
+
+    It is also a `ValueError`, so code that catches `ValueError` for bad input catches it.
+    """
 
     def __init__(self, expression: str, field: str, problem: str, *, fix: str) -> None:
         where = f"{field} " if field else ""
-        super().__init__(f"cron {expression!r} is invalid: {where}{problem}", fix=fix)
+        super().__init__(f"cron {_shown(expression)} is invalid: {where}{problem}", fix=fix)
         self.expression = expression
         self.field = field
 
@@ -124,7 +129,7 @@ def parse_cron(expression: object) -> CronExpression:
             raise CronError(
                 expression,
                 "",
-                f"{text!r} is not a known macro",
+                f"{_shown(text)} is not a known macro",
                 fix=f"use one of {', '.join(_MACROS)}, or write the 5 fields ({_FIELD_ORDER})",
             )
         text = macro
@@ -171,7 +176,7 @@ def _parse_field(
             raise CronError(
                 expression,
                 field.name,
-                f"{part!r} has an empty list item",
+                f"{_shown(part)} has an empty list item",
                 fix=f"separate values with single commas, e.g. '1,15' ({field.allowed})",
             )
         values = _parse_item(expression, field, item)
@@ -224,7 +229,7 @@ def _parse_item(expression: str, field: _Field, item: str) -> range:
             raise CronError(
                 expression,
                 field.name,
-                f"range {item!r} goes backwards ({start} > {end})",
+                f"range {_shown(item)} goes backwards ({start} > {end})",
                 fix=f"write the smaller value first, or split it into a list "
                 f"(e.g. '{start}-{field.high},{field.low}-{end}')",
             )
@@ -235,30 +240,40 @@ def _parse_item(expression: str, field: _Field, item: str) -> range:
 
 
 def _parse_step(expression: str, field: _Field, item: str, text: str) -> int:
-    if not text.isdigit():
+    step = _number(text)
+    if step is None:
         raise CronError(
             expression,
             field.name,
-            f"step in {item!r} must be a whole number, got {text!r}",
-            fix="write steps as '*/n' or 'a-b/n', e.g. '*/15'",
+            f"step in {_shown(item)} must be a whole number{_digits_hint(text)}, "
+            f"got {_shown(text)}",
+            fix="write steps as '*/n' or 'a-b/n' with the digits 0-9, e.g. '*/15'",
         )
-    step = int(text)
     if step < 1:
         raise CronError(
             expression,
             field.name,
-            f"step in {item!r} must be at least 1, got {step}",
+            f"step in {_shown(item)} must be at least 1, got {step}",
             fix="write steps as '*/n' with n >= 1, e.g. '*/15'",
+        )
+    span = field.top - field.low + 1
+    if step > span:
+        raise CronError(
+            expression,
+            field.name,
+            f"step in {_shown(item)} is larger than the {span} values {field.name} has, so "
+            "it could only ever match the first one",
+            fix=f"use a step of at most {span}; for a longer period, schedule with interval= "
+            "(in seconds) instead of cron",
         )
     return step
 
 
 def _parse_value(expression: str, field: _Field, text: str, item: str) -> int:
-    if text.isdigit():
-        value = int(text)
-    elif field.names is not None and text.lower() in field.names:
-        return field.names[text.lower()]
-    else:
+    value = _number(text)
+    if value is None:
+        if field.names is not None and text.lower() in field.names:
+            return field.names[text.lower()]
         raise CronError(
             expression,
             field.name,
@@ -267,25 +282,58 @@ def _parse_value(expression: str, field: _Field, text: str, item: str) -> int:
             f"and steps (*/2)",
         )
     if not field.low <= value <= field.high:
+        shown = str(value) if value < _HUGE else _shown(text)
         raise CronError(
             expression,
             field.name,
-            f"{value} is out of range {field.low}-{field.high}",
+            f"{shown} is out of range {field.low}-{field.high}",
             fix=f"{field.name} takes {field.allowed}",
         )
     return value
 
 
+#: what `_number` gives for a number too long for any field (it is reported as out of range)
+_HUGE: Final = 10**9
+
+
+def _number(text: str) -> int | None:
+    """`text` as a whole number if it is ASCII digits (a longer one than any field's is `_HUGE`).
+
+    `str.isdigit` is true for '²' and '٣' too, which cron does not read, and `int()` of
+    thousands of digits is refused by Python: neither may get past the parser as such.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0")
+    return int(digits or "0") if len(digits) < 10 else _HUGE
+
+
+def _digits_hint(text: str) -> str:
+    if text.isascii() or not any(char.isdigit() or char.isnumeric() for char in text):
+        return ""
+    return " written with the ASCII digits 0-9"
+
+
 def _not_a_value(field: _Field, text: str, item: str) -> str:
-    where = f" in {item!r}" if item != text else ""
+    where = f" in {_shown(item)}" if item != text else ""
     if text in {"?", "L", "W"} or "#" in text or text.endswith(("L", "W")):
-        return f"{text!r}{where} is Quartz syntax, which cron does not support"
+        return f"{_shown(text)}{where} is Quartz syntax, which cron does not support"
     if not text:
-        return f"{item!r} is missing a value"
+        return f"{_shown(item)} is missing a value"
+    hint = _digits_hint(text)
+    if hint:
+        return f"{_shown(text)}{where} is not a number{hint}"
     if field.names is None:
-        return f"{text!r}{where} is not a number"
+        return f"{_shown(text)}{where} is not a number"
     kind = "a month" if field.name == "month" else "a day of the week"
-    return f"{text!r}{where} is neither a number nor {kind}"
+    return f"{_shown(text)}{where} is neither a number nor {kind}"
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """`text` quoted for a message, cut short if it is long (a message should not flood a log)."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit - 3]!r}... ({len(text)} characters)"
 
 
 _MAX_DAYS: Final = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February may have 29

@@ -88,24 +88,31 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
 
     def pre_send(self, message: TaskiqMessage) -> TaskiqMessage:
         name = message.task_name
-        injected = self.injected(name)
-        if injected:
-            supplied = supplied_injected(injected, message.args, message.kwargs)
-            if supplied:
-                raise injected_argument_error(name, supplied)
+        attempt = self._attempts.get(name)
+        if attempt is None:
+            self.injected(name)
+            attempt = self._attempts.get(name)
+        if attempt is not None and attempt.injected and attempt.supplies_injected(message):
+            supplied = supplied_injected(attempt.injected, message.args, message.kwargs)
+            raise injected_argument_error(name, supplied)
         container = self.container
-        needs = self._needs.get(name)
-        if needs is None:
-            keys = [parameter.key for parameter in injected if not parameter.optional]
-            needs = self._needs[name] = container.propagated_needs(keys)
+        if container.propagates:
+            self._export(container, message)
+        return message
+
+    def _export(self, container: InjectQ, message: TaskiqMessage) -> None:
         # the sender's propagated context (a request's correlation id, tenant) travels
         # along; what the task needs and the sender cannot supply fails the send, not the task
+        name = message.task_name
+        needs = self._needs.get(name)
+        if needs is None:
+            keys = [parameter.key for parameter in self.injected(name) if not parameter.optional]
+            needs = self._needs[name] = container.propagated_needs(keys)
         carried = container.export_context(
             required=needs, receiver=f"task {name}", carried=message.labels
         )
         if carried:
             message.labels.update(carried)
-        return message
 
     # worker side
 

@@ -15,12 +15,22 @@ from typing import TYPE_CHECKING, Any
 
 from injectq import InjectQError
 
+from ._schedules import normalized_schedule_label
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from taskiq import AsyncTaskiqDecoratedTask
 
     Task = AsyncTaskiqDecoratedTask[Any, Any]
+
+
+def check_task_labels(name: str, task: Task) -> None:
+    """A task's `schedule` label checked (CronError, SchedulerValueError/TypeError naming the
+    task and the entry) and stored normalized, as taskiq's label source must read it."""
+    schedule = task.labels.get("schedule")
+    if schedule is not None:
+        task.labels["schedule"] = normalized_schedule_label(name, schedule)
 
 
 class WrappingRegistry(dict[str, "Task"]):
@@ -33,6 +43,7 @@ class WrappingRegistry(dict[str, "Task"]):
             self[name] = task
 
     def __setitem__(self, name: str, task: Task) -> None:
+        check_task_labels(name, task)  # a bad schedule fails where the task is declared
         super().__setitem__(name, task)
         # one that cannot be wrapped (a positional-only injected parameter) fails each attempt
         # with the reason (see the middleware's pre_execute), and validation reports it

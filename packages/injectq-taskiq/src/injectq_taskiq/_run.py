@@ -22,10 +22,15 @@ class TaskInfo:
     scope: Scope
 
     def __init__(self, message: TaskiqMessage) -> None:
+        # one per attempt: only what every attempt needs is read now
+        self.message = message
         self.task_id = message.task_id
         self.task_name = message.task_name
-        self.retry_count = _retries(message.labels)
-        self.message = message
+
+    @property
+    def retry_count(self) -> int:
+        """0 on the first attempt, 1 on the first retry, and so on."""
+        return _retries(self.message.labels)
 
     @property
     def args(self) -> list[Any]:

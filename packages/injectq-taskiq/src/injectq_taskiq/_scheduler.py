@@ -9,9 +9,8 @@ their results and re-sends failed ones.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+import math
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeAlias, TypeVar, overload
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import taskiq
 from taskiq import (
@@ -34,14 +33,28 @@ from injectq import InjectQ, InjectQError
 
 from ._cron import parse_cron
 from ._results import RETRIES_LABEL, MessageLog, TaskResult, message_log, retry_count_of
-from ._schedules import InMemoryScheduleSource
+from ._schedules import (
+    InMemoryScheduleSource,
+    SchedulerError,
+    SchedulerTypeError,
+    SchedulerValueError,
+    checked_cron_offset,
+    checked_interval,
+    checked_time,
+    normalized_schedule_label,
+    shown_value,
+)
 from ._setup import find_middleware
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Sequence
+    from datetime import datetime, timedelta
     from types import CoroutineType
 
     from taskiq.scheduler.created_schedule import CreatedSchedule
+
+# SchedulerError is defined in _schedules, with the checks that raise it
+__all__ = ["SchedulerError", "TaskRef", "TaskResultTimeoutError", "TaskiqScheduler"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -49,10 +62,6 @@ _T = TypeVar("_T")
 
 #: a task: the object `@scheduler.task` returned, or its name
 TaskRef: TypeAlias = "AsyncTaskiqDecoratedTask[..., Any] | str"
-
-
-class SchedulerError(InjectQError):
-    """A `TaskiqScheduler` operation cannot be done as asked (the message says why)."""
 
 
 class TaskResultTimeoutError(SchedulerError, TimeoutError):
@@ -85,7 +94,7 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
         if broker is None:
             broker = InMemoryBroker()
         elif not isinstance(broker, AsyncBroker):  # pyright: ignore[reportUnnecessaryIsInstance]
-            raise SchedulerError(
+            raise SchedulerTypeError(
                 f"TaskiqScheduler(broker=...) needs a taskiq broker, got {broker!r}",
                 fix="pass a broker such as InMemoryBroker() or taskiq_redis.ListQueueBroker(url)",
             )
@@ -94,8 +103,14 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
             source_list = [LabelScheduleSource(broker), InMemoryScheduleSource()]
         else:  # the caller's own list is kept, so that adding to it later works
             source_list = sources if isinstance(sources, list) else list(sources)
-        if isinstance(max_remembered_messages, bool) or max_remembered_messages < 1:
-            raise SchedulerError(
+        limit = max_remembered_messages
+        if isinstance(limit, bool) or not isinstance(limit, int):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise SchedulerTypeError(
+                f"max_remembered_messages={limit!r} is not a number of messages",
+                fix="pass a positive whole number of messages (the default is 1000)",
+            )
+        if max_remembered_messages < 1:
+            raise SchedulerValueError(
                 f"max_remembered_messages={max_remembered_messages!r} cannot remember anything",
                 fix="pass a positive number of messages (the default is 1000)",
             )
@@ -117,12 +132,22 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
         """The broker's task decorator: `@scheduler.task` or `@scheduler.task(name, **labels)`.
 
         A `schedule=[{"cron": ...}, ...]` label is checked here (a malformed cron string is a
-        `CronError` naming the field) and its cron strings are stored normalized.
+        `CronError` naming the field; see `check_schedule_label`) and its cron strings are
+        stored normalized.
         """
-        if "schedule" in labels:
-            where = task_name if isinstance(task_name, str) else getattr(task_name, "__name__", "")
-            labels["schedule"] = _checked_label_schedules(labels["schedule"], where)
-        return self.broker.task(task_name, **labels)
+        if "schedule" not in labels:
+            return self.broker.task(task_name, **labels)
+        schedule = labels.pop("schedule")
+        if task_name is None:  # @scheduler.task(schedule=...): errors name the function's task
+
+            def decorate(function: Callable[_P, _R]) -> AsyncTaskiqDecoratedTask[_P, _R]:
+                checked = normalized_schedule_label(_default_task_name(function), schedule)
+                return self.broker.task(None, schedule=checked, **labels)(function)
+
+            return decorate
+        where = task_name if isinstance(task_name, str) else _default_task_name(task_name)
+        checked = normalized_schedule_label(where, schedule)
+        return self.broker.task(task_name, schedule=checked, **labels)
 
     @property
     def container(self) -> InjectQ:
@@ -220,7 +245,7 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
             if value is not None
         ]
         if len(given) > 1:
-            raise SchedulerError(
+            raise SchedulerValueError(
                 f"schedule_task({decorated.task_name}) was given {' and '.join(given)}; "
                 "a schedule has one trigger",
                 fix="schedule it once per trigger: one call with cron=..., another with "
@@ -229,13 +254,13 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
         if cron is not None:
             return await self.schedule_cron(decorated, *args, cron=cron, **kwargs)
         if interval is not None:
-            seconds = _checked_interval(decorated.task_name, interval)
+            seconds = checked_interval(interval, f"task {decorated.task_name}")
             self._check_arguments(decorated, args, kwargs)
             return await decorated.kicker().schedule_by_interval(
                 self.dynamic_source, seconds, *args, **kwargs
             )
         if time is not None:
-            _check_time(decorated.task_name, time)
+            checked_time(time, f"task {decorated.task_name}")
             self._check_arguments(decorated, args, kwargs)
             return await decorated.kicker().schedule_by_time(
                 self.dynamic_source, time, *args, **kwargs
@@ -332,12 +357,7 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
         No result in time is a `TaskResultTimeoutError` (a `TimeoutError`).
         """
         task_id = task_id if isinstance(task_id, str) else task_id.task_id
-        if not timeout > 0 or not check_interval > 0:
-            raise SchedulerError(
-                f"wait_result({task_id!r}, timeout={timeout!r}, "
-                f"check_interval={check_interval!r}) cannot wait",
-                fix="pass a positive timeout and check_interval, in seconds",
-            )
+        _check_wait(task_id, timeout, check_interval)
         backend = self._result_backend(f"wait_result({task_id!r})")
         sent = self._log.sent(task_id)
         attempt = retry_count_of(sent.labels) if sent is not None else 0
@@ -415,7 +435,7 @@ class TaskiqScheduler(taskiq.TaskiqScheduler):
     def _find_task(self, task: object) -> AsyncTaskiqDecoratedTask[..., Any]:
         name = task if isinstance(task, str) else getattr(task, "task_name", None)
         if not isinstance(name, str):
-            raise SchedulerError(
+            raise SchedulerTypeError(
                 f"{task!r} is not a task",
                 fix="decorate the function with @scheduler.task and pass what it returns "
                 "(or the task's name)",
@@ -448,6 +468,16 @@ class _MessageKicker(AsyncKicker[Any, Any]):
         return self._prepare_message(*args, **kwargs)
 
 
+def _default_task_name(function: object) -> str:
+    """The name a task declared without one goes by in messages (taskiq's `module:function`,
+    except for `__main__` modules and lambdas, which taskiq names otherwise)."""
+    module = getattr(function, "__module__", None)
+    name = getattr(function, "__name__", None)
+    if not isinstance(name, str):
+        return ""
+    return f"{module}:{name}" if isinstance(module, str) else name
+
+
 def _checked_cron(task_name: str, cron: object) -> str | CronSpec:
     if isinstance(cron, CronSpec):
         try:
@@ -456,8 +486,8 @@ def _checked_cron(task_name: str, cron: object) -> str | CronSpec:
             raise error.within(f"task {task_name}") from None
         minutes, hours, days, months, weekdays = parsed.normalized.split(" ")
         offset = cron.offset
-        if isinstance(offset, str):
-            _check_zone(task_name, offset)
+        if offset is not None:
+            offset = checked_cron_offset(offset, f"task {task_name}")
         return CronSpec(
             minutes=minutes, hours=hours, days=days, months=months, weekdays=weekdays, offset=offset
         )
@@ -467,68 +497,30 @@ def _checked_cron(task_name: str, cron: object) -> str | CronSpec:
         raise error.within(f"task {task_name}") from None
 
 
-def _check_zone(task_name: str, zone: str) -> None:
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError, ModuleNotFoundError):
-        raise SchedulerError(
-            f"the cron schedule of task {task_name} has offset {zone!r}, which is not a known "
-            "time zone",
-            fix="use an IANA zone name such as 'Europe/Berlin', or a timedelta",
-        ) from None
-
-
-def _checked_interval(task_name: str, interval: object) -> int | timedelta:
-    if isinstance(interval, timedelta):
-        seconds = interval.total_seconds()
-    elif isinstance(interval, int | float) and not isinstance(interval, bool):
-        seconds = float(interval)
-    else:
-        raise SchedulerError(
-            f"interval={interval!r} for task {task_name} is not a duration",
-            fix="pass seconds (interval=30) or a timedelta (interval=timedelta(minutes=5))",
-        )
-    if seconds < 1 or seconds != int(seconds):
-        raise SchedulerError(
-            f"interval={interval!r} for task {task_name} is {seconds:g} s; taskiq runs "
-            "interval schedules in whole seconds, at least 1",
-            fix="pass a whole number of seconds >= 1, e.g. interval=30",
-        )
-    return interval if isinstance(interval, timedelta) else int(seconds)
-
-
-def _check_time(task_name: str, time: object) -> None:
-    if not isinstance(time, datetime):
-        raise SchedulerError(
-            f"time={time!r} for task {task_name} is not a datetime",
-            fix="pass a datetime, e.g. datetime.now(UTC) + timedelta(hours=1) (naive = UTC)",
-        )
-
-
-def _checked_label_schedules(schedules: object, task_name: str) -> list[dict[str, Any]]:
-    where = f"task {task_name}" if task_name else "@scheduler.task(schedule=...)"
-    if not isinstance(schedules, list | tuple):
-        raise SchedulerError(
-            f"the schedule label of {where} is {schedules!r}; taskiq reads a list of schedules",
-            fix='write schedule=[{"cron": "0 9 * * *"}] (or "interval" / "time")',
-        )
-    checked: list[dict[str, Any]] = []
-    for schedule in schedules:  # pyright: ignore[reportUnknownVariableType]
-        if not isinstance(schedule, dict):
-            raise SchedulerError(
-                f"the schedule label of {where} holds {schedule!r}; each schedule is a dict",
-                fix='write schedule=[{"cron": "0 9 * * *", "kwargs": {...}}]',
+def _check_wait(task_id: str, timeout: object, check_interval: object) -> None:
+    """`wait_result`'s durations: positive seconds; a finite poll interval (the timeout may be
+    `math.inf`, to wait for as long as it takes)."""
+    asked = (
+        f"wait_result({task_id!r}, timeout={shown_value(timeout)}, "
+        f"check_interval={shown_value(check_interval)})"
+    )
+    for name, value in (("timeout", timeout), ("check_interval", check_interval)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SchedulerTypeError(
+                f"{asked}: {name} is not a number of seconds",
+                fix=f"pass {name} in seconds, e.g. timeout=30, check_interval=0.1",
             )
-        entry: dict[str, Any] = dict(schedule)  # pyright: ignore[reportUnknownArgumentType]
-        if entry.get("cron") is not None:
-            try:
-                entry["cron"] = parse_cron(entry["cron"]).normalized
-            except InjectQError as error:
-                raise error.within(where) from None
-        if entry.get("interval") is not None:
-            entry["interval"] = _checked_interval(task_name or "?", entry["interval"])
-        checked.append(entry)
-    return checked
+        if isinstance(value, int) and value.bit_length() > 64:  # no float holds it
+            raise SchedulerValueError(
+                f"{asked}: {name} is too large",
+                fix="pass seconds (timeout=math.inf waits for as long as it takes)",
+            )
+        if not value > 0 or (name == "check_interval" and not math.isfinite(value)):
+            raise SchedulerValueError(
+                f"{asked} cannot wait: {name} must be a positive"
+                f"{' finite' if name == 'check_interval' else ''} number of seconds",
+                fix="pass a positive timeout and check_interval, in seconds",
+            )
 
 
 def _timeout(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from taskiq import AsyncBroker, TaskiqEvents, TaskiqMessage, TaskiqScheduler, TaskiqState
 
@@ -12,7 +12,7 @@ from injectq import BindingError, EntryPoint, InjectQ, InjectQError
 
 from ._hooks import TaskiqMiddleware
 from ._middleware import InjectQTaskiqMiddleware
-from ._registry import WrappingRegistry
+from ._registry import WrappingRegistry, check_task_labels
 from ._run import TaskInfo
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ def setup_taskiq_integration(
     middleware = InjectQTaskiqMiddleware(container, middlewares)
     broker.add_middlewares(middleware)
     # the tasks registered from now on are wrapped as they are stored (see _registry)
+    for name, task in broker.get_all_tasks().items():
+        check_task_labels(name, task)
     registry = WrappingRegistry(broker.local_task_registry, middleware.wrap_task)
     broker.local_task_registry = registry
     for task in broker.get_all_tasks().values():  # shared tasks too
@@ -139,14 +141,15 @@ def task_entry_points(target: AsyncBroker | TaskiqScheduler) -> list[EntryPoint]
     supplied = frozenset({TaskiqMessage, TaskInfo})
     entries: list[EntryPoint] = []
     for name in sorted(broker_of(target).get_all_tasks()):
-        keys: tuple[Any, ...] = tuple(p.key for p in middleware.injected(name))
+        injected = middleware.injected(name)
         entries.append(
             EntryPoint(
                 f"task {name}",
-                keys,
+                tuple(p.key for p in injected),
                 context=supplied,
                 scopes=frozenset({"task"}),
                 receives_propagated=True,
+                optional=frozenset(p.key for p in injected if p.optional),
             )
         )
     return entries
