@@ -46,9 +46,16 @@ class CallInfo:
 
 
 class PaymentGateway(Protocol):
-    """Never bound: resolving it fails."""
+    """Never bound in the shop: a tool that needs it fails validation (so the shop has none;
+    the tests that need one add it)."""
 
     def charge(self, cents: int) -> None: ...
+
+
+async def pay(cents: int, gateway: Inject[PaymentGateway]) -> str:
+    """A tool that needs a service nothing provides (tests register it: `mcp.tool(pay)`)."""
+    gateway.charge(cents)
+    return "paid"
 
 
 def build(journal: Journal | None = None) -> tuple[FastMCP[Any], InjectQ, Journal]:
@@ -127,12 +134,6 @@ def build(journal: Journal | None = None) -> tuple[FastMCP[Any], InjectQ, Journa
     async def whoami(info: Inject[CallInfo], ctx: Context) -> dict[str, Any]:
         """CallInfo is made from the MCP Context of this call."""
         return {"request_id": ctx.request_id, "seen_by_factory": info.request_id}
-
-    @mcp.tool
-    async def pay(cents: int, gateway: Inject[PaymentGateway]) -> str:
-        """Needs a service that is not bound."""
-        gateway.charge(cents)
-        return "paid"
 
     @mcp.tool
     def journal_events() -> list[list[Any]]:

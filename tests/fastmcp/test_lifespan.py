@@ -1,5 +1,6 @@
 """Singletons: shared by every call, closed when the server's lifespan ends (after the
-server's own lifespan, which still sees them)."""
+server's own lifespan, which still sees them), or, when other runtimes serve the same
+container, when the last of them ends."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastmcp import Client, FastMCP
 
 from injectq import InjectQ
 from injectq.integrations.fastmcp import Inject, setup_fastmcp_integration
+from tests._journal import Journal
 
 from .conftest import Shop
 
@@ -96,3 +98,84 @@ async def test_a_failing_singleton_finalizer_is_logged_and_the_lifespan_still_en
 def json_of(contents: Any) -> dict[str, Any]:
     parsed: dict[str, Any] = json.loads(contents[0].text)
     return parsed
+
+
+class SharedPool:
+    pass
+
+
+def shared_pool_container(journal: Journal) -> InjectQ:
+    container = InjectQ()
+    container[Journal] = journal
+
+    async def shared_pool(journal: Journal) -> AsyncIterator[SharedPool]:
+        journal.add("open", "pool")
+        yield SharedPool()
+        journal.add("close", "pool")
+
+    container.bind_factory(SharedPool, shared_pool, scope="singleton")
+    return container
+
+
+def pool_server(container: InjectQ, name: str) -> FastMCP[Any]:
+    mcp: FastMCP[Any] = FastMCP(name)
+    setup_fastmcp_integration(mcp, container)
+
+    @mcp.tool
+    async def pool_id(pool: Inject[SharedPool]) -> int:
+        return id(pool)
+
+    return mcp
+
+
+async def test_a_singleton_shared_with_a_runtime_that_ends_later_closes_after_it(
+    journal: Journal,
+) -> None:
+    container = shared_pool_container(journal)
+    mcp = pool_server(container, "pools")
+
+    async with container.lifespan("other"):
+        async with Client(mcp) as client:
+            served = (await client.call_tool("pool_id", {})).data
+        assert journal.of("close", "pool") == [], "the other runtime still serves the container"
+        assert id(await container.aget(SharedPool)) == served, "one singleton for both runtimes"
+
+    assert journal.of("open", "pool") == [["open", "pool"]]
+    assert journal.of("close", "pool") == [["close", "pool"]]
+    assert container.lifespans_open == 0
+
+
+async def test_a_singleton_shared_with_a_runtime_that_ends_first_closes_after_the_server(
+    journal: Journal,
+) -> None:
+    container = shared_pool_container(journal)
+    mcp = pool_server(container, "pools")
+
+    async with Client(mcp) as client:
+        async with container.lifespan("other"):
+            served = (await client.call_tool("pool_id", {})).data
+            assert id(await container.aget(SharedPool)) == served
+        assert journal.of("close", "pool") == [], "the server still serves the container"
+        assert (await client.call_tool("pool_id", {})).data == served
+
+    assert journal.of("open", "pool") == [["open", "pool"]]
+    assert journal.of("close", "pool") == [["close", "pool"]]
+    assert container.lifespans_open == 0
+
+
+async def test_two_servers_on_one_container_share_its_singletons_until_the_last_stops(
+    journal: Journal,
+) -> None:
+    container = shared_pool_container(journal)
+    first, second = pool_server(container, "first"), pool_server(container, "second")
+
+    async with Client(first) as first_client:
+        async with Client(second) as second_client:
+            one = (await first_client.call_tool("pool_id", {})).data
+            two = (await second_client.call_tool("pool_id", {})).data
+        assert journal.of("close", "pool") == [], "the first server still runs"
+        again = (await first_client.call_tool("pool_id", {})).data
+
+    assert one == two == again
+    assert journal.of("open", "pool") == [["open", "pool"]]
+    assert journal.of("close", "pool") == [["close", "pool"]]

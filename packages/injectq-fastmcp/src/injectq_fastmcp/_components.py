@@ -61,8 +61,8 @@ def entry_name(component: object) -> str | None:
 
 
 def injected_parameters(function: Callable[..., Any], where: str) -> tuple[InjectedParameter, ...]:
-    """The parameters of `function` that InjectQ fills in (any InjectQ marker: the core's
-    `Inject[T]`, this adapter's, another adapter's), read by the core's one parser."""
+    """The parameters of `function` that InjectQ fills in (any InjectQ marker: `Inject[T]`,
+    `InjectQDependency`, another adapter's), read by the core's one parser."""
     return marked_parameters(function, where)
 
 

@@ -1,28 +1,47 @@
-"""`InjectQDependency(T)` and `Inject[T]`: parameters of tools, resources and prompts that
-InjectQ fills in.
+"""`InjectQDependency(T)` and FastMCP's marker inside `injectq.Inject[T]`: parameters of
+tools, resources and prompts that InjectQ fills in.
 
 A marker is an `uncalled_for.Provider`, the kind of dependency FastMCP's own dependency
 injection knows: FastMCP leaves the parameter out of the input schema and the argument
 validation (so a client that sends it is rejected), and, where the adapter has not moved the
 parameter into its own wrapper (see `_tools.py`), enters the marker per call, which resolves
 the service from the call's scope.
+
+`injectq.Inject[T]` is `Annotated[T, <core marker>, *<markers of the imported frameworks>]`;
+this module's `framework_marker` makes FastMCP's (registered when the adapter is imported,
+and named in the `injectq.markers` entry point, so that `Inject[T]` written in a module that
+imported FastMCP but not the adapter carries it too).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
+import threading
+import types
+import typing
 import weakref
-from typing import TYPE_CHECKING, Annotated, Any, Final, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from uncalled_for import Provider, current_frame
 
-from injectq import BindingError, InjectQError, ScopeError, marked_parameters
+from injectq import (
+    BindingError,
+    InjectedParameter,
+    InjectQ,
+    InjectQError,
+    ScopeError,
+    marked_parameters,
+)
 
 from ._call import current_call, record_failure
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
+
+    from injectq import Injector
 
 T = TypeVar("T")
 
@@ -31,9 +50,10 @@ FROM_ANNOTATION: Final = object()
 
 
 class InjectQDepends(Provider[Any]):
-    """The marker behind `InjectQDependency(...)` and `Inject[T]`.
+    """The marker behind `InjectQDependency(...)` and FastMCP's part of `Inject[T]`.
 
-    `key` is what is resolved, or `FROM_ANNOTATION` for "the parameter's type".
+    `key` is what is resolved (`T | None`: None when nothing provides T), or
+    `FROM_ANNOTATION` for "the parameter's type".
     """
 
     def __init__(self, key: Any = FROM_ANNOTATION, parameter: str | None = None) -> None:
@@ -41,6 +61,10 @@ class InjectQDepends(Provider[Any]):
         #: the parameter this marker was handed out for (markers without a key only)
         self.parameter = parameter
         self._named: dict[str, InjectQDepends] | None = None
+        base, optional = (key, False) if key is FROM_ANNOTATION else unwrap_optional(key)
+        #: the key without `| None`, and whether it had it
+        self._base: Any = base
+        self._optional = optional
 
     @property
     def __injectq_key__(self) -> Any:
@@ -77,30 +101,32 @@ class InjectQDepends(Provider[Any]):
                 "server set up with InjectQ",
                 fix="call setup_fastmcp_integration(mcp, container) when building the server",
             )
-        key = self.key
+        key, optional = self._base, self._optional
         try:
             if key is FROM_ANNOTATION:
-                key = self._key_of_parameter()
+                key, optional = self._key_of_parameter()
+            if optional:
+                return await resolve_optional(call.container, key)
             return await call.container.aget(key)
         except InjectQError as error:
             raise error.within(call.where) from None
 
-    def _key_of_parameter(self) -> Any:
+    def _key_of_parameter(self) -> tuple[Any, bool]:
         # FastMCP's resolution frame names the function being called
         try:
             function = current_frame().function
         except RuntimeError:
             function = None
         name = self.parameter
-        key = None if function is None or name is None else annotated_key(function, name)
-        if key is None:
+        found = None if function is None or name is None else annotated_key(function, name)
+        if found is None:
             raise BindingError(
                 f"cannot tell which service parameter {name!r} wants: InjectQDependency() "
                 "without a key takes the parameter's type, which is not known here",
                 fix="give the key: InjectQDependency(T), or use Inject[T] (needed in the "
                 "parameters of a FastMCP Depends() function)",
             )
-        return key
+        return found
 
     async def __aexit__(
         self,
@@ -116,13 +142,87 @@ class InjectQDepends(Provider[Any]):
                 record_failure(call, exc_value)
 
 
-#: per function, per parameter: the key found in its annotation (functions held weakly)
-_annotated_keys: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+def framework_marker(key: Any) -> InjectQDepends:
+    """FastMCP's marker inside `injectq.Inject[key]` (see `injectq.add_framework_marker`):
+    a FastMCP dependency, so FastMCP hides the parameter from schemas and clients."""
+    return InjectQDepends(key)
 
 
-def annotated_key(function: Callable[..., Any], name: str) -> Any:
-    """The key of `function`'s parameter `name` (read by the core's parser), or None when
-    that parameter has no InjectQ marker. Looked up once per function and parameter."""
+def unwrap_optional(key: Any) -> tuple[Any, bool]:
+    """`T | None` (or `Optional[T]`) -> (T, True); any other key -> (key, False)."""
+    origin = typing.get_origin(key)
+    if origin is typing.Union or origin is types.UnionType:
+        arguments = typing.get_args(key)
+        kept = [argument for argument in arguments if argument is not type(None)]
+        if len(kept) == 1 and len(arguments) == 2:
+            return kept[0], True
+    return key, False
+
+
+#: per container, per key: the injector of one `T | None` parameter (containers held weakly)
+_optional_injectors: weakref.WeakKeyDictionary[InjectQ, dict[Any, Injector]] = (
+    weakref.WeakKeyDictionary()
+)
+_optional_lock = threading.Lock()
+
+
+async def resolve_optional(container: InjectQ, key: Any) -> Any:
+    """The value of an `Inject[key | None]` parameter in the active scope: None when nothing
+    provides `key`, by the core's rule for such parameters (the same as in `@inject`, tasks
+    and routes: it is built when `key` is bound, or autowirable)."""
+    injectors = _optional_injectors.get(container)
+    injector = None if injectors is None else injectors.get(key)
+    if injector is None:
+        injector = _optional_injector(container, key)
+    values: dict[str, Any] = {}
+    try:
+        await injector.aresolve(values)
+    except InjectQError as error:
+        if error.path[:1] == (_VALUE,):  # the injector's own name: the caller adds its own
+            error.path = error.path[1:]
+        raise
+    return values.get(_VALUE)
+
+
+def _optional_injector(container: InjectQ, key: Any) -> Injector:
+    with _optional_lock:
+        injectors = _optional_injectors.get(container)
+        if injectors is None:
+            injectors = _optional_injectors[container] = {}
+        injector = injectors.get(key)
+        if injector is None:
+            # the core's parser makes the parameter (so that it is exactly what the core
+            # reads from `Inject[T | None]`); it then takes the key asked for
+            parameter = dataclasses.replace(_parameter_template(), key=key, optional=True)
+            injector = injectors[key] = container.injector((parameter,), name=_VALUE)
+        return injector
+
+
+#: the name of the one parameter of an optional key's injector
+_VALUE: Final = "value"
+
+
+@functools.cache
+def _parameter_template() -> InjectedParameter:
+    marker = InjectQDepends(object)
+
+    def template(value: object = marker) -> None:  # pragma: no cover - never called
+        del value
+
+    (parameter,) = marked_parameters(template, "Inject[T | None]")
+    return parameter
+
+
+#: per function, per parameter: (key, optional) from its annotation (functions held weakly)
+_annotated_keys: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, bool]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def annotated_key(function: Callable[..., Any], name: str) -> tuple[Any, bool] | None:
+    """The key of `function`'s parameter `name` and whether it is optional (`T | None`),
+    read by the core's parser; None when that parameter has no InjectQ marker. Looked up
+    once per function and parameter."""
     try:
         known = _annotated_keys.get(function)
     except TypeError:  # not weakly referenceable: look it up every time
@@ -133,7 +233,7 @@ def annotated_key(function: Callable[..., Any], name: str) -> Any:
             parameters = marked_parameters(function, getattr(function, "__qualname__", name))
         except InjectQError:  # not introspectable, or unresolvable annotations
             return None
-        found = next((p.key for p in parameters if p.name == name), None)
+        found = next(((p.key, p.optional) for p in parameters if p.name == name), None)
         if found is None:
             return None
         with contextlib.suppress(TypeError):
@@ -160,15 +260,3 @@ def InjectQDependency(key: Any = FROM_ANNOTATION, /) -> Any:  # noqa: N802
             fix="pass the service's type (or string key), or nothing to use the annotation",
         )
     return InjectQDepends(key)
-
-
-if TYPE_CHECKING:
-    #: `repo: Inject[IOrderRepo]` is `Annotated[IOrderRepo, InjectQDependency()]`
-    Inject: TypeAlias = Annotated[T, "injectq"]
-else:
-
-    class Inject:
-        """`repo: Inject[IOrderRepo]`: the annotated form of `InjectQDependency`."""
-
-        def __class_getitem__(cls, key: Any) -> Any:
-            return Annotated[key, InjectQDepends(key)]

@@ -23,10 +23,19 @@ logger = logging.getLogger("injectq.fastmcp")
 _LIFESPAN_ATTRIBUTE: Final = "_lifespan"
 
 
-def setup_fastmcp_integration(mcp: FastMCP[Any], container: InjectQ) -> None:
+def setup_fastmcp_integration(
+    mcp: FastMCP[Any], container: InjectQ, *, validate: bool = True
+) -> None:
     """One InjectQ scope named `request` per tool call, resource read and prompt render, on
-    every transport; the MCP `Context` injectable into factories; the container's singletons
-    closed when the server's lifespan ends (after the server's own lifespan)."""
+    every transport; the MCP `Context` injectable into factories.
+
+    The server's lifespan holds a `container.lifespan()` around its own: the container's
+    singletons close after the server's lifespan ends, unless another runtime (an app, a
+    broker, another server) still serves the container, in which case the last one to end
+    closes them. When it starts, and unless `validate` is False, the lifespan validates the
+    server's tools, resources and prompts (`mcp_entry_points`): a ValidationError fails the
+    start-up, naming each component and the path of each problem.
+    """
     if not isinstance(cast("object", mcp), FastMCP):
         raise BindingError(
             f"setup_fastmcp_integration() needs a FastMCP server, got {mcp!r}",
@@ -52,7 +61,7 @@ def setup_fastmcp_integration(mcp: FastMCP[Any], container: InjectQ) -> None:
     container.declare_context(Context)
     # first: the scope is open for every other middleware of the chain
     mcp.middleware.insert(0, InjectQMiddleware(container, mcp))
-    setattr(mcp, _LIFESPAN_ATTRIBUTE, _closing(lifespan, container))
+    setattr(mcp, _LIFESPAN_ATTRIBUTE, _serving(lifespan, container, validate=validate))
     # the tools registered so far; the middleware looks again when more are registered
     inject_tools(mcp, container)
 
@@ -65,18 +74,25 @@ def find_middleware(mcp: FastMCP[Any]) -> InjectQMiddleware | None:
     return None
 
 
-def _closing(lifespan: Any, container: InjectQ) -> Any:
-    """The server's own lifespan, then the container's singletons closed."""
+def _serving(lifespan: Any, container: InjectQ, *, validate: bool) -> Any:
+    """The server's own lifespan inside a lifespan of the container, the server's
+    components validated once its own lifespan has started."""
 
     @asynccontextmanager
-    async def lifespan_then_close(server: FastMCP[Any]) -> AsyncGenerator[Any, None]:
-        try:
-            async with lifespan(server) as state:
-                yield state
-        finally:
-            await container.aclose(log_failures=logger)
+    async def serving(server: FastMCP[Any]) -> AsyncGenerator[Any, None]:
+        # the container's singletons close when the last runtime serving it ends: this
+        # server, or an app, a broker or another server sharing the container
+        async with (
+            container.lifespan(f"FastMCP server {server.name}", log_failures=logger),
+            lifespan(server) as state,
+        ):
+            if validate:
+                # after the server's own lifespan started, which may still bind services;
+                # before the first call. A ValidationError here fails the start-up.
+                container.validate(entry_points=mcp_entry_points(server))
+            yield state
 
-    return lifespan_then_close
+    return serving
 
 
 def mcp_entry_points(mcp: FastMCP[Any]) -> list[EntryPoint]:
