@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import inspect
 import typing
+from asyncio import CancelledError
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from fastmcp import Context
 from fastmcp.server.dependencies import get_context
 from fastmcp.tools import FunctionTool
@@ -76,7 +78,13 @@ def resolving_wrapper(tool: FunctionTool, container: InjectQ) -> Callable[..., A
     except BindingError as error:
         raise error.within(where) from None
     injected = {parameter.name for parameter in injector.parameters}
-    if inspect.iscoroutinefunction(function):
+    timeout: float | None = getattr(tool, "timeout", None)
+    if timeout is not None:
+        invoke = _invoker(function, run_in_thread=tool.run_in_thread)
+        wrapper = _timed_wrapper(
+            invoke, injector, container, f"{where} ran past its timeout of {timeout:g} s"
+        )
+    elif inspect.iscoroutinefunction(function):
         wrapper = _async_wrapper(function, injector, container)
     else:
         wrapper = _wrapper(
@@ -134,6 +142,39 @@ def _wrapper(
         except BaseException as error:
             record_failure(call, error)
             raise
+
+    return tool
+
+
+def _timed_wrapper(
+    invoke: Callable[[dict[str, Any]], Awaitable[Any]],
+    injector: Injector,
+    container: InjectQ,
+    timed_out: str,
+) -> Callable[..., Any]:
+    """A tool with `timeout=`: FastMCP runs it under `anyio.fail_after` and reports a timeout
+    as an error of its own. The finalizers see a TimeoutError instead, both when the tool is
+    cancelled at the deadline and when a worker thread (which cannot be cancelled) returns
+    after it: FastMCP rejects that result, so nothing may commit."""
+
+    async def tool(**values: Any) -> Any:
+        call = current_call.get()
+        if call is None:
+            return await _in_own_scope(invoke, values, injector, container)
+        deadline = anyio.current_effective_deadline()
+        try:
+            if injector.needs_await:
+                await injector.aresolve(values)
+            else:
+                injector.resolve(values)
+            result = await invoke(values)
+        except BaseException as error:
+            late = isinstance(error, CancelledError) and anyio.current_time() >= deadline
+            record_failure(call, TimeoutError(timed_out) if late else error)
+            raise
+        if anyio.current_time() >= deadline:
+            record_failure(call, TimeoutError(timed_out))
+        return result
 
     return tool
 
