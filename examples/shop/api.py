@@ -21,6 +21,8 @@ async def lifespan(app: FastAPI) -> AsyncGenerator[None]:
         yield
     finally:
         await broker.shutdown()
+        # the app's own lifespan ends here; InjectQ's holds the container until after it
+        container.get(Journal).event("runtime:API lifespan", "end")
 
 
 app = FastAPI(lifespan=lifespan)

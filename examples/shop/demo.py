@@ -133,7 +133,8 @@ async def scenario(database_path: str, journal_path: str) -> dict[str, Any]:
     say("stopping the API (its lifespan closes the broker and the singletons)")
     server.should_exit = True
     await serving
-    return {"fetched": fetched, "missing": missing, "looked_up": looked_up, "failed": failed}
+    outcome = {"fetched": fetched, "missing": missing, "looked_up": looked_up, "failed": failed}
+    return {**outcome, "pid": os.getpid()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,7 @@
 """The FastMCP server: tools on the same container, so the tasks they send carry a context."""
 
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastmcp import Context, FastMCP
@@ -10,7 +12,16 @@ from .journal import Journal, RequestContext
 from .modules import OrderRepository, UnitOfWork
 from .tasks import container, send_order_email
 
-mcp = FastMCP("shop")
+
+@asynccontextmanager
+async def lifespan(server: FastMCP[Any]) -> AsyncGenerator[None]:
+    yield
+    # the server's own lifespan ends here; InjectQ's holds the container until after it, and
+    # closes its singletons only if no other runtime (the API) still serves the container
+    container.get(Journal).event("runtime:MCP server lifespan", "end")
+
+
+mcp = FastMCP("shop", lifespan=lifespan)
 setup_fastmcp_integration(mcp, container)
 
 

@@ -47,9 +47,11 @@ class Process:
 
 def start_worker_and_scheduler(folder: str) -> list[Process]:
     taskiq = [sys.executable, "-m", "taskiq"]
+    worker = [*taskiq, "worker", "examples.shop.tasks:broker", "--workers", "1"]
+    # ack a message once its result is stored (taskiq's default, said out loud): a worker
+    # killed before that leaves it pending on the stream, for another worker to run again
+    worker += ["--ack-type", "when_saved"]
     return [
-        Process(
-            "worker", [*taskiq, "worker", "examples.shop.tasks:broker", "--workers", "1"], folder
-        ),
+        Process("worker", worker, folder),
         Process("scheduler", [*taskiq, "scheduler", "examples.shop.tasks:scheduler"], folder),
     ]

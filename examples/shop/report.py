@@ -5,6 +5,11 @@ from typing import Any
 from .journal import Journal
 
 SCOPED = ("repository", "mailer")  # the scoped instances, besides the UnitOfWork, a unit records
+#: the units of work whose finalizers see an exception, so roll back: the tool call that
+#: raises, and the 404 (the HTTPException reaches the finalizers though FastAPI handles it)
+ROLLED_BACK = ("tool look_up_order(999)", "GET /orders/999")
+#: the journal ids under which the demo's servers record the end of their own lifespans
+LIFESPANS = ("runtime:API lifespan", "runtime:MCP server lifespan")
 
 
 def _finalizers(journal: Journal, unit_id: str) -> list[str]:
@@ -14,6 +19,20 @@ def _finalizers(journal: Journal, unit_id: str) -> list[str]:
 def _duration_ms(journal: Journal, unit_id: str) -> float:
     times = [at for at, unit, _ in journal.events if unit == unit_id]
     return (max(times) - min(times)) * 1000 if times else 0.0
+
+
+def _process(instance_id: str) -> str:
+    """The process id in an instance id (`db-4888.1` -> `4888`)."""
+    return instance_id.split("-", 1)[1].split(".", 1)[0]
+
+
+def _databases(journal: Journal) -> dict[str, list[str]]:
+    """The Database ids each process made, by process id, in the order they were opened."""
+    found: dict[str, list[str]] = {}
+    for _, owner, what in journal.events:
+        if owner.startswith("db-") and what == "open":
+            found.setdefault(_process(owner), []).append(owner)
+    return found
 
 
 def report(outcome: dict[str, Any], orders: list[tuple[str, str, str]]) -> None:
@@ -29,13 +48,16 @@ def report(outcome: dict[str, Any], orders: list[tuple[str, str, str]]) -> None:
             scoped = " ".join(unit[name] for name in SCOPED if name in unit)
             finalizers = ", ".join(_finalizers(journal, unit["unit"])) or "none"
             timing = f"{_duration_ms(journal, unit['unit']):7.1f} ms"
-            line = f"  {unit['kind']:<26} {unit['unit']:<12} {scoped:<26} {finalizers:<16}"
+            line = f"  {unit['kind']:<26} {unit['unit']:<13} {scoped:<28} {finalizers:<16}"
             print(f"{line} {timing}")
     first = journal.events[0][0] if journal.events else 0.0
-    print("singletons (each process, and each server lifespan here, closes its own):")
+    print("singletons (one Database per process, closed after the last lifespan serving it):")
     for at, owner, what in journal.events:
-        if owner.startswith("db-"):
-            print(f"  Database {owner} {what:<5} at +{(at - first) * 1000:.0f} ms")
+        if owner.startswith(("db-", "runtime:")):
+            name = (
+                f"Database {owner}" if owner.startswith("db-") else owner.removeprefix("runtime:")
+            )
+            print(f"  {name:<22} {what:<5} at +{(at - first) * 1000:.0f} ms")
     print(f"outbox ({len(outcome['outbox'])} rows):")
     for tenant, order_id, correlation_id, body in outcome["outbox"]:
         print(f"  {tenant:<5} order {order_id}  {correlation_id:<12} {body}")
@@ -80,11 +102,34 @@ def check(outcome: dict[str, Any], orders: list[tuple[str, str, str]]) -> list[s
                     unit[f"{name}_unit"] == unit["unit"], f"{unit['kind']}: {name} on another unit"
                 )
         ran = _finalizers(journal, unit["unit"])
-        ended = "rollback" if unit["kind"] == "tool look_up_order(999)" else "commit"
+        ended = "rollback" if unit["kind"] in ROLLED_BACK else "commit"
         expect(ran == [ended, "close"], f"{unit['kind']} {unit['unit']}: finalizers {ran}")
-    databases = {unit for _, unit, _ in journal.events if unit.startswith("db-")}
-    for db in databases:
-        expect(_finalizers(journal, db) == ["close"], f"Database {db} was not closed")
+
+    # one Database per process, opened once and closed once. In the demo's process the API,
+    # the MCP server and (in process) the worker share it: it closes only after the last of
+    # their lifespans has ended, never when the first does (which would make a second one)
+    databases = _databases(journal)
+    for process, made in databases.items():
+        expect(len(made) == 1, f"process {process} made {len(made)} Databases: {made}")
+    for db in (db for made in databases.values() for db in made):
+        events = [what for _, owner, what in journal.events if owner == db]
+        expect(events == ["open", "close"], f"Database {db} was opened and closed as {events}")
+    lifespan_ends = {
+        owner: i for i, (_, owner, _) in enumerate(journal.events) if owner in LIFESPANS
+    }
+    expect(
+        set(lifespan_ends) == set(LIFESPANS),
+        f"lifespans that recorded their end: {sorted(lifespan_ends)}",
+    )
+    demo = str(outcome["pid"])
+    expect(demo in databases, f"the demo's process ({demo}) made no Database")
+    for db in databases.get(demo, []):
+        closed = [i for i, event in enumerate(journal.events) if event[1:] == (db, "close")]
+        last = max(lifespan_ends.values(), default=None)
+        expect(
+            bool(closed) and last is not None and closed[-1] > last,
+            f"Database {db} closed before the last lifespan serving its container ended",
+        )
 
     expect(outcome["failed"].is_error, "look_up_order(999) did not fail")
     expect(outcome["missing"] == 404, f"GET /orders/999 answered {outcome['missing']}")

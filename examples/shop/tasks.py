@@ -1,11 +1,14 @@
 """The broker, the tasks and the scheduler; builds the container once for this process.
 
 Without SHOP_REDIS_URL the broker is taskiq's InMemoryBroker, which runs each task in the
-sending process as an asyncio task. With it, `taskiq worker examples.shop.tasks:broker` runs
-the tasks and `taskiq scheduler examples.shop.tasks:scheduler` sends the cron task.
+sending process as an asyncio task. With it, the broker is taskiq-redis's RedisStreamBroker
+(acknowledged messages: a task whose worker dies is run again, see
+docs/guides/production.md); `taskiq worker examples.shop.tasks:broker --ack-type when_saved`
+runs the tasks and `taskiq scheduler examples.shop.tasks:scheduler` sends the cron task.
 """
 
 import time
+from typing import Any
 
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.schedule_sources import LabelScheduleSource
@@ -25,12 +28,22 @@ from .modules import EmailSender, OrderRepository, Settings, UnitOfWork, build_c
 def make_broker(settings: Settings) -> AsyncBroker:
     if settings.redis_url is None:
         return InMemoryBroker()  # tasks run in this process, as asyncio tasks
-    from taskiq_redis import ListQueueBroker, RedisAsyncResultBackend
+    from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
 
     prefix = settings.redis_prefix
-    return ListQueueBroker(settings.redis_url, queue_name=f"{prefix}:queue").with_result_backend(
-        RedisAsyncResultBackend(settings.redis_url, prefix_str=prefix)
+    # a Redis stream read by a consumer group: a message stays pending until a worker acks
+    # it, and one left pending by a worker that died is claimed and run again by another
+    broker = RedisStreamBroker(
+        settings.redis_url,
+        queue_name=f"{prefix}:stream",
+        consumer_group_name=f"{prefix}:workers",
+        idle_timeout=60_000,  # ms pending before another worker may claim it: > longest task
+        socket_timeout=None,  # with a socket timeout, a worker can miss SIGTERM (Python 3.11)
     )
+    backend: RedisAsyncResultBackend[Any] = RedisAsyncResultBackend(
+        settings.redis_url, prefix_str=prefix
+    )
+    return broker.with_result_backend(backend)
 
 
 container = build_container()

@@ -24,11 +24,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_FILE = Path(__file__).with_name("worker_app.py")
+#: the task module on RedisStreamBroker (acknowledged messages, redelivery)
+STREAM_APP_FILE = Path(__file__).with_name("stream_app.py")
+STREAM_APP_MODULE = "tests.e2e.stream_app"
 #: how `taskiq worker` / `taskiq scheduler` import the app (PYTHONPATH and cwd: the repo root)
 APP_MODULE = "tests.e2e.worker_app"
 #: the namespace (queue, records, schedules) of the worker and scheduler that tests share
@@ -198,9 +201,16 @@ class ProcessStarter:
         return process
 
     def start_worker(
-        self, redis_url: str, namespace: str, *, workers: int = 1, app: str = APP_MODULE
+        self,
+        redis_url: str,
+        namespace: str,
+        *,
+        workers: int = 1,
+        app: str = APP_MODULE,
+        arguments: Sequence[str] = (),
     ) -> Worker:
-        """`taskiq worker <app>:broker` (call `wait_started()` on the result)."""
+        """`taskiq worker <app>:broker`, with `arguments` added (call `wait_started()` on the
+        result)."""
         command = taskiq_command(
             "worker",
             f"{app}:broker",
@@ -209,6 +219,7 @@ class ProcessStarter:
             "--shutdown-timeout", "5",
             "--wait-tasks-timeout", "5",
             "--log-level", "INFO",
+            *arguments,
         )  # fmt: skip
         env = process_env(redis_url, namespace)
         return Worker(self.start(f"worker[{namespace}]", command, env), workers)
@@ -246,8 +257,14 @@ class ProcessStarter:
                 process.wait(10)
 
 
-def load_app(redis_url: str | None, namespace: str, record_dir: Path | None = None) -> ModuleType:
-    """A fresh instance of the app module, configured through the environment as in a process.
+def load_app(
+    redis_url: str | None,
+    namespace: str,
+    record_dir: Path | None = None,
+    app_file: Path = APP_FILE,
+) -> ModuleType:
+    """A fresh instance of the app module (`app_file`, by default worker_app.py), configured
+    through the environment as in a process.
 
     Each is loaded under a name of its own (its tasks have explicit names), so the test
     process can hold several: one per worker namespace, one on the InMemoryBroker.
@@ -259,7 +276,7 @@ def load_app(redis_url: str | None, namespace: str, record_dir: Path | None = No
     }
     saved = {key: os.environ.get(key) for key in overrides}
     name = f"injectq_e2e_app_{uuid.uuid4().hex}"
-    spec = importlib.util.spec_from_file_location(name, APP_FILE)
+    spec = importlib.util.spec_from_file_location(name, app_file)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)

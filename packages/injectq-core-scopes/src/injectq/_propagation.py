@@ -274,7 +274,7 @@ class Propagation:
             path=(receiver, *(key_name(key) for key in missing)),
             fix=f"send it from inside a unit of work that provides {names} (while it is "
             f"open), or open one for the send: with container.scope(context={{{names}: "
-            "value}}): ...",
+            "value}): ...",
         )
 
 
