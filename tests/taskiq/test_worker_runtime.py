@@ -365,6 +365,7 @@ async def test_a_task_called_directly_says_what_was_not_injected_for_every_marke
         sync("a")
     # with the service passed explicitly it runs
     assert await annotated("a", greeter=Greeter()) == "hello a"
+    assert await annotated("a", Greeter()) == "hello a"
 
 
 def test_a_bad_schedule_on_a_task_is_refused_where_the_task_is_declared() -> None:

@@ -117,10 +117,13 @@ class Attempt:
             kwargs and not self.names.isdisjoint(kwargs)
         )
 
-    def missing_injected(self, kwargs: dict[str, Any]) -> DirectCallError | None:
+    def missing_injected(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> DirectCallError | None:
         """Called directly (not by a worker): the error when an injected parameter has no
         value, which InjectQ gives only when a worker runs the task."""
-        missing = [p.name for p in self.injected if p.name not in kwargs and not p.has_default]
+        given = set(supplied_injected(self.injected, args, kwargs))
+        missing = [p.name for p in self.injected if p.name not in given and not p.has_default]
         if not missing:
             return None
         return DirectCallError(
@@ -300,7 +303,7 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
     async def run_attempt(*args: Any, **kwargs: Any) -> Any:
         message = received.get()
         if message is None:  # called directly, not by a worker: nothing to inject
-            missing = attempt.missing_injected(kwargs) if attempt.injected else None
+            missing = attempt.missing_injected(args, kwargs) if attempt.injected else None
             if missing is not None:
                 raise missing
             return await function(*args, **kwargs)
@@ -355,7 +358,7 @@ def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
     def run_attempt(*args: Any, **kwargs: Any) -> Any:
         message = received.get()
         if message is None:
-            missing = attempt.missing_injected(kwargs) if attempt.injected else None
+            missing = attempt.missing_injected(args, kwargs) if attempt.injected else None
             if missing is not None:
                 raise missing
             return function(*args, **kwargs)
