@@ -57,7 +57,8 @@ def build() -> FastAPI:
     container.bind(Settings, Settings)
     container.bind_factory(Connection, connection, scope="scoped")
     app = FastAPI()
-    setup_fastapi_integration(app, container)
+    # GET /missing is broken on purpose (its error at request time is under test)
+    setup_fastapi_integration(app, container, validate=False)
     router = APIRouter(prefix="/orders")
 
     def unit_id(unit: Unit = InjectQDependency(Unit)) -> str:

@@ -1,6 +1,9 @@
 """InjectQ for FastAPI: one scope per request and per WebSocket, injection without OpenAPI noise."""
 
-from ._dependency import Inject, InjectQDependency, InjectQDepends
+from injectq import Inject
+
+# importing `_dependency` registers FastAPI's marker: `injectq.Inject[T]` carries it from now on
+from ._dependency import InjectQDependency, InjectQDepends
 from ._middleware import InjectQMiddleware
 from ._setup import route_entry_points, setup_fastapi_integration
 

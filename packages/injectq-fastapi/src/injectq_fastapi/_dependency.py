@@ -1,19 +1,33 @@
-"""`InjectQDependency(T)` and `Inject[T]`: FastAPI dependencies resolved by InjectQ."""
+"""`InjectQDependency(T)` and FastAPI's marker inside `injectq.Inject[T]`: FastAPI
+dependencies resolved by InjectQ.
+
+`injectq.Inject[T]` is `Annotated[T, <core marker>, *<markers of the imported frameworks>]`;
+this module's `framework_marker` makes FastAPI's, a `Depends` whose callable resolves the key,
+so that FastAPI sees an injected parameter as a dependency (not as query or body input) and
+leaves it out of OpenAPI. It is registered when the adapter is imported and named in the
+`injectq.markers` entry point, so `Inject[T]` written in a module that imported FastAPI but
+not the adapter carries it too.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Annotated, Any, Final, TypeAlias, TypeVar, overload
+import functools
+import types
+import typing
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from fastapi import params
 
 # evaluated at run time: FastAPI reads this annotation to pass the connection
 from starlette.requests import HTTPConnection  # noqa: TC002
 
-from injectq import InjectQ, InjectQError, ScopeError
+from injectq import InjectQ, InjectQError, ScopeError, add_framework_marker, marked_parameters
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from injectq import InjectedParameter, Injector
 
 T = TypeVar("T")
 
@@ -21,17 +35,23 @@ T = TypeVar("T")
 KEY_ATTRIBUTE: Final = "__injectq_key__"
 #: where setup_fastapi_integration keeps the container on `app.state`
 STATE_ATTRIBUTE: Final = "injectq_container"
+#: the name of the one parameter of an optional key's injector
+_VALUE: Final = "value"
 
 
 def resolver_for(key: Any) -> Callable[..., Any]:
-    """A dependency function of its own for `key`.
+    """A dependency function of its own for `key` (`T | None`: None when nothing provides T).
 
     Each injected parameter gets a new function: FastAPI caches dependency values per
     function within a request, and two transient parameters must get two objects. It takes
     only the connection, so nothing of it appears in the OpenAPI schema.
     """
+    base, optional = unwrap_optional(key)
+    #: the container last seen, and the injector of `base | None` made for it
+    last: tuple[InjectQ, Injector] | None = None
 
     async def resolve_injected(connection: HTTPConnection) -> Any:
+        nonlocal last
         container: InjectQ | None = getattr(connection.app.state, STATE_ATTRIBUTE, None)
         if container is None:
             raise ScopeError(
@@ -39,7 +59,15 @@ def resolver_for(key: Any) -> Callable[..., Any]:
                 fix="call setup_fastapi_integration(app, container) when building the app",
             )
         try:
-            return await container.aget(key)
+            if not optional:
+                return await container.aget(base)
+            seen = last
+            if seen is not None and seen[0] is container:
+                injector = seen[1]
+            else:
+                injector = optional_injector(container, base)
+                last = (container, injector)
+            return await resolve_with(injector)
         except InjectQError as error:
             route = connection.scope.get("route")
             where = getattr(route, "path", None) or connection.url.path
@@ -47,6 +75,50 @@ def resolver_for(key: Any) -> Callable[..., Any]:
 
     setattr(resolve_injected, KEY_ATTRIBUTE, key)
     return resolve_injected
+
+
+def unwrap_optional(key: Any) -> tuple[Any, bool]:
+    """`T | None` (or `Optional[T]`) -> (T, True); any other key -> (key, False)."""
+    origin = typing.get_origin(key)
+    if origin is typing.Union or origin is types.UnionType:
+        arguments = typing.get_args(key)
+        kept = [argument for argument in arguments if argument is not type(None)]
+        if len(kept) == 1 and len(arguments) == 2:
+            return kept[0], True
+    return key, False
+
+
+def optional_injector(container: InjectQ, key: Any) -> Injector:
+    """The injector of one `key | None` parameter: the core's rule decides (built when `key`
+    is bound, overridden, a context value or autowirable; None otherwise)."""
+    parameter = dataclasses.replace(_parameter_template(), key=key, optional=True)
+    return container.injector((parameter,), name=_VALUE)
+
+
+async def resolve_with(injector: Injector) -> Any:
+    """The one value `injector` resolves in the active scope."""
+    values: dict[str, Any] = {}
+    try:
+        if injector.needs_await:
+            await injector.aresolve(values)
+        else:
+            injector.resolve(values)
+    except InjectQError as error:
+        if error.path[:1] == (_VALUE,):  # the injector's own name: the caller adds its own
+            error.path = error.path[1:]
+        raise
+    return values.get(_VALUE)
+
+
+@functools.cache
+def _parameter_template() -> InjectedParameter:
+    """A marked parameter without a default, as the core's parser makes it."""
+
+    def template(value: object = InjectQDepends(dependency=resolver_for(object))) -> None:
+        del value  # pragma: no cover - never called
+
+    (parameter,) = marked_parameters(template, "Inject[T | None]")
+    return parameter
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +138,17 @@ class InjectQDepends(params.Depends):
         return getattr(self.dependency, KEY_ATTRIBUTE, None)
 
 
+def framework_marker(key: Any) -> InjectQDepends:
+    """FastAPI's marker inside `injectq.Inject[key]` (see `injectq.add_framework_marker`): a
+    `Depends` of its own, so FastAPI resolves the parameter and keeps it out of OpenAPI."""
+    return InjectQDepends(dependency=resolver_for(key))
+
+
+# `injectq.Inject[T]` carries FastAPI's marker from now on (imported first, FastAPI finds the
+# adapter through the `injectq.markers` entry point, which names the same function)
+add_framework_marker("fastapi", framework_marker)
+
+
 @overload
 def InjectQDependency(key: Callable[..., T], /) -> T: ...
 @overload
@@ -80,15 +163,3 @@ def InjectQDependency(key: Any = None, /) -> Any:  # noqa: N802
     (or WebSocket's) scope.
     """
     return InjectQDepends(dependency=None if key is None else resolver_for(key))
-
-
-if TYPE_CHECKING:
-    #: `svc: Inject[IUserService]` is `Annotated[IUserService, InjectQDependency()]`
-    Inject: TypeAlias = Annotated[T, "injectq"]
-else:
-
-    class Inject:
-        """`svc: Inject[IUserService]`: the annotated form of `InjectQDependency`."""
-
-        def __class_getitem__(cls, key: Any) -> Any:
-            return Annotated[key, InjectQDepends(dependency=resolver_for(key))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, cast
 
@@ -12,22 +11,33 @@ from starlette.websockets import WebSocket
 
 from injectq import BindingError, EntryPoint, InjectQ
 
-from ._dependency import KEY_ATTRIBUTE, STATE_ATTRIBUTE
-from ._middleware import InjectQMiddleware
+from ._dependency import KEY_ATTRIBUTE, STATE_ATTRIBUTE, unwrap_optional
+from ._handlers import recording_handlers
+from ._middleware import InjectQMiddleware, logger
 from ._routes import api_routes, inject_routes, injected_parameters, is_websocket
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncGenerator, Callable
 
     from fastapi.dependencies.models import Dependant
+    from starlette.types import ASGIApp
 
-logger = logging.getLogger("injectq.fastapi")
 
-
-def setup_fastapi_integration(app: FastAPI, container: InjectQ) -> None:
+def setup_fastapi_integration(app: FastAPI, container: InjectQ, *, validate: bool = True) -> None:
     """One InjectQ scope per request (open until the response and its background tasks are
     done) and per WebSocket connection; `Request` / `WebSocket` injectable into factories;
-    the container's singletons closed when the app's lifespan ends."""
+    the container's singletons closed when the app's lifespan ends (after the last runtime
+    sharing the container, see `InjectQ.lifespan`).
+
+    When the app's lifespan starts, after the app's own lifespan has started, every route is
+    validated against the container in its runtime (`route_entry_points`): a problem stops
+    the start-up, naming each route that has it. `validate=False` skips that.
+
+    The scope is the outermost layer of the app, whatever the order of `add_middleware`
+    calls: every middleware and every exception handler (the 500 one too) runs inside it.
+    Exceptions that handlers turn into responses reach the finalizers; a finalizer that
+    fails is logged on `injectq.fastapi` and never changes the response or the connection.
+    """
     if not isinstance(cast("object", app), FastAPI):
         raise BindingError(
             f"setup_fastapi_integration() needs a FastAPI app, got {app!r}",
@@ -43,27 +53,56 @@ def setup_fastapi_integration(app: FastAPI, container: InjectQ) -> None:
             "InjectQ is already set up on this app",
             fix="call setup_fastapi_integration once per app",
         )
+    if app.middleware_stack is not None:
+        raise BindingError(
+            "setup_fastapi_integration() was called after the app started serving",
+            fix="set up InjectQ when building the app, before it serves (or starts) at all",
+        )
     container.declare_context(Request, WebSocket)
     setattr(app.state, STATE_ATTRIBUTE, container)
-    app.add_middleware(InjectQMiddleware, container=container)
-    app.router.lifespan_context = _closing(app.router.lifespan_context, container)
+    # an instance attribute: Starlette and FastAPI call `self.build_middleware_stack()`
+    vars(app)["build_middleware_stack"] = _scoped_stack(app, container)
+    app.router.lifespan_context = _serving(app.router.lifespan_context, container, validate)
     inject_routes(app.router.routes, container)
 
 
-def _closing(lifespan: Any, container: InjectQ) -> Any:
-    """The app's own lifespan, then the container's singletons closed."""
+def _scoped_stack(app: FastAPI, container: InjectQ) -> Callable[[], ASGIApp]:
+    """The app's own `build_middleware_stack`, with its exception handlers recording what
+    they handle, wrapped in `InjectQMiddleware` (so the scope is outside
+    `ServerErrorMiddleware` and every user middleware, whenever they were added)."""
+    build = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        handlers = app.exception_handlers
+        # only while the stack is built: the app's own dict stays the user's
+        app.exception_handlers = cast("Any", recording_handlers(handlers, container, app.router))
+        try:
+            stack = build()
+        finally:
+            app.exception_handlers = handlers
+        return InjectQMiddleware(stack, container)
+
+    return build_middleware_stack
+
+
+def _serving(lifespan: Any, container: InjectQ, validate: bool) -> Any:
+    """The app's own lifespan inside a lifespan of the container (the singletons close when
+    the last runtime serving the container ends: this app, or a broker or an MCP server that
+    shares it), then the routes validated before the app serves."""
 
     @asynccontextmanager
-    async def lifespan_then_close(app: Any) -> AsyncGenerator[Any, None]:
+    async def lifespan_of_the_container(app: Any) -> AsyncGenerator[Any, None]:
         # the routes declared after setup_fastapi_integration
         inject_routes(app.router.routes, container)
-        try:
-            async with lifespan(app) as state:
-                yield state
-        finally:
-            await container.aclose(log_failures=logger)
+        async with (
+            container.lifespan(f"FastAPI app {app.title}", log_failures=logger),
+            lifespan(app) as state,
+        ):
+            if validate:  # after the app's own lifespan: what it binds counts
+                container.validate(entry_points=route_entry_points(app))
+            yield state
 
-    return lifespan_then_close
+    return lifespan_of_the_container
 
 
 def route_entry_points(app: FastAPI) -> list[EntryPoint]:
@@ -85,20 +124,23 @@ def route_entry_points(app: FastAPI) -> list[EntryPoint]:
             supplied = frozenset({Request})
             scope = "request"
             name = f"{','.join(sorted(route.methods or ()))} {route.path}"
-        own = injected_parameters(dependant.call)
-        keys = (*(p.key for p in own), *_injected_keys(dependant))
-        optional = frozenset(p.key for p in own if p.optional)
+        # (key, optional) of the parameters of the fast path, then of FastAPI's dependencies
+        found = [(p.key, p.optional) for p in injected_parameters(dependant.call)]
+        found += _injected_keys(dependant)
+        keys = tuple(key for key, _ in found)
+        needed = {key for key, optional in found if not optional}
+        optional = frozenset(key for key, _ in found if key not in needed)
         entries.append(
             EntryPoint(name, keys, context=supplied, scopes=frozenset({scope}), optional=optional)
         )
     return entries
 
 
-def _injected_keys(dependant: Dependant) -> list[Any]:
-    found: list[Any] = []
+def _injected_keys(dependant: Dependant) -> list[tuple[Any, bool]]:
+    found: list[tuple[Any, bool]] = []
     for sub in dependant.dependencies:
         key = getattr(sub.call, KEY_ATTRIBUTE, None)
         if key is not None:
-            found.append(key)
+            found.append(unwrap_optional(key))
         found.extend(_injected_keys(sub))
     return found

@@ -73,5 +73,3 @@ def InjectQDependency(key: Any = _FROM_ANNOTATION, /) -> Any:  # noqa: N802
             fix="pass the service's type (or string key), or nothing to use the annotation",
         )
     return InjectedDefault(None if key is _FROM_ANNOTATION else key)
-
-
