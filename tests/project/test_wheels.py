@@ -48,7 +48,7 @@ WHEELS = {
         WheelSpec(
             "injectq-taskiq",
             "injectq_taskiq",
-            frozenset({CORE, "taskiq"}),
+            frozenset({CORE, "taskiq", "anyio"}),
             extras={"redis": frozenset({"taskiq-redis"})},
             integration="taskiq",
             forbidden=frozenset(
@@ -66,7 +66,7 @@ WHEELS = {
         WheelSpec(
             "injectq-fastmcp",
             "injectq_fastmcp",
-            frozenset({CORE, "fastmcp", "uncalled-for"}),
+            frozenset({CORE, "fastmcp", "uncalled-for", "anyio"}),
             integration="fastmcp",
             # fastmcp itself brings starlette (its HTTP transports): that one is expected
             forbidden=TASKIQ_FAMILY | {"fastapi", "injectq-fastapi"},
