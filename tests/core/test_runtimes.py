@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import NewType, get_args
 
@@ -150,3 +150,93 @@ def test_an_unbound_propagated_key_is_a_context_value_validation_accepts() -> No
     container.bind(Repository, Repository, scope="scoped")
     entry = EntryPoint("task t", (Repository,), context=frozenset(), receives_propagated=True)
     assert container.validate(entry_points=[entry]) == []
+
+
+class Session:
+    pass
+
+
+class Request:
+    pass
+
+
+def test_an_opener_opens_scopes_with_its_name_context_and_logger() -> None:
+    container = InjectQ()
+    container.bind(Session, Session, scope="scoped")
+    opener = container.opener("request", context=(Request,), isolated=True)
+    assert opener.keys == {Request}
+    request = Request()
+    with container.scope("outer"):
+        unit = opener({Request: request}, "GET /orders")
+        assert unit.parent is not container.current_scope  # isolated: a child of the container
+    assert unit.name == "request"
+    assert unit.label == "GET /orders"
+    with unit:
+        assert container.get(Request) is request
+        assert container.get(Session) is container.get(Session)
+
+
+def test_an_opener_checks_its_name_and_declares_its_keys_once() -> None:
+    container = InjectQ()
+    with pytest.raises(injectq.BindingError):
+        container.opener("")
+    container.bind(Session, Session, scope="scoped")
+    with pytest.raises(injectq.BindingError):
+        container.opener("request", context=(Session,))  # bound: cannot be a context value
+
+
+async def test_finish_closes_now_without_async_finalizers_and_hands_back_the_async_close(
+    journal: Journal,
+) -> None:
+    container = InjectQ()
+
+    def sync_session() -> Iterator[Session]:
+        yield Session()
+        journal.add("sync closed")
+
+    async def pool() -> AsyncIterator[Pool]:
+        yield Pool()
+        journal.add("async closed")
+
+    container.bind_factory(Session, sync_session, scope="scoped")
+    container.bind_factory(Pool, pool, scope="scoped")
+    unit = container.scope().enter()
+    unit.get(Session)
+    assert unit.finish() is None
+    assert journal.events == [["sync closed"]]
+
+    unit = container.scope().enter()
+    await unit.aget(Pool)
+    pending = unit.finish()
+    assert pending is not None
+    assert journal.events == [["sync closed"]]
+    await pending
+    assert journal.events == [["sync closed"], ["async closed"]]
+
+
+async def test_inject_resolves_now_or_hands_back_what_to_await() -> None:
+    container = InjectQ()
+
+    async def pool() -> Pool:
+        return Pool()
+
+    container.bind(Session, Session, scope="scoped")
+    sync_injector = container.injector([*injectq.read_parameters(_takes_session, "f")])
+    values: dict[str, object] = {}
+    with container.scope():
+        assert sync_injector.inject(values) is None
+    assert isinstance(values["session"], Session)
+
+    container.bind_factory(Pool, pool)
+    async_injector = container.injector([*injectq.read_parameters(_takes_pool, "g")])
+    values = {}
+    pending = async_injector.inject(values)
+    assert pending is not None
+    await pending
+    assert isinstance(values["pool"], Pool)
+
+
+def _takes_session(session: Session) -> None: ...
+
+
+def _takes_pool(pool: Pool) -> None: ...

@@ -20,7 +20,7 @@ from ._lifespan import Lifespan
 from ._lifetimes import scoped, singleton, transient
 from ._module import Binder, Module, provider
 from ._parameters import Inject, InjectedParameter, is_marker, marked_parameters, read_parameters
-from ._scope import Scope
+from ._scope import Scope, ScopeOpener
 from ._validation import EntryPoint, ValidationWarning
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "PropagationError",
     "Scope",
     "ScopeError",
+    "ScopeOpener",
     "ValidationError",
     "ValidationWarning",
     "add_framework_marker",

@@ -30,7 +30,7 @@ from ._parameters import InjectedParameter, marked_parameters
 from ._propagation import DEFAULT_MAX_BYTES, Propagation, check_propagated_lifetime
 from ._providers import Kind, Provider
 from ._resolution import Resolution, agetter, getter
-from ._scope import Scope, ScopeRuntime
+from ._scope import Scope, ScopeOpener, ScopeRuntime
 
 if TYPE_CHECKING:
     import logging
@@ -288,6 +288,25 @@ class InjectQ:
             label=label,
             log_failures=log_failures,
         )
+
+    def opener(
+        self,
+        name: str | None = None,
+        *,
+        context: Iterable[Any] = (),
+        isolated: bool = False,
+        log_failures: logging.Logger | None = None,
+    ) -> ScopeOpener:
+        """What an adapter opens its units of work with: `opener(values, label)` is
+        `scope(name, context=values, isolated=..., label=label, log_failures=...)`, with the
+        name checked and the `context` keys declared once, here. The values it is given are
+        a new dict of those keys (the framework's objects) and are not checked again."""
+        if name is not None and (type(name) is not str or not name):
+            check_scope_name(name)
+        keys = frozenset(context)
+        if keys:
+            self.declare_context(*keys)
+        return ScopeOpener(self._runtime, name, keys, isolated, log_failures)
 
     def _open_scope(
         self, name: str | None, context: Mapping[Any, Any] | None, isolated: bool

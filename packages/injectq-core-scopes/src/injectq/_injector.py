@@ -17,7 +17,7 @@ from ._validation import EntryPoint
 
 if TYPE_CHECKING:
     import inspect
-    from collections.abc import Callable, Sequence
+    from collections.abc import Awaitable, Callable, Sequence
 
     from ._compiler import Argument
     from ._graph import Node
@@ -101,6 +101,24 @@ class Injector:
         except Exception as error:
             self._note(error)
             raise
+
+    def inject(
+        self, kwargs: dict[str, Any], scope: Scope | None = None, args: Sequence[Any] = ()
+    ) -> Awaitable[None] | None:
+        """`resolve` when no parameter needs an async factory (returns None), else the
+        awaitable of `aresolve`: `pending = injector.inject(kwargs, scope)`, then `await
+        pending` when it is not None. One call per unit of work, for adapters."""
+        function = self._sync
+        if function is None or self._generation != self._resolution.generation:
+            function = self._current()[0]
+        if self._is_async:
+            return self.aresolve(kwargs, scope, args)
+        try:
+            function(scope or self._active.get(None) or self._root, kwargs, len(args))
+        except Exception as error:
+            self._note(error)
+            raise
+        return None
 
     async def aresolve(
         self, kwargs: dict[str, Any], scope: Scope | None = None, args: Sequence[Any] = ()

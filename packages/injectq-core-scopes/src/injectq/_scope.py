@@ -85,13 +85,18 @@ class Scope:
         isolated: bool = False,
         label: object = None,
         log_failures: logging.Logger | None = None,
+        checked: bool = False,
     ) -> None:
-        """Open a scope; use `container.scope(...)`, which is this with the runtime bound."""
+        """Open a scope; use `container.scope(...)`, which is this with the runtime bound
+        (`checked`: `context` is a new dict of declared keys, see `ScopeOpener`)."""
         self._runtime = runtime
         self.name = name
-        if name is None and context is None and not isolated:  # the common case, kept short
+        if checked:
+            self.parent = runtime.root if isolated else (runtime.active.get(None) or runtime.root)
+            self._cache: dict[Any, Any] = context  # type: ignore[assignment]
+        elif name is None and context is None and not isolated:  # the common case, kept short
             self.parent = runtime.active.get(None) or runtime.root
-            self._cache: dict[Any, Any] = {}
+            self._cache = {}
         else:
             self.parent, self._cache = runtime.open(name, context, isolated)
         #: keys being created in this scope right now, by their creator (see `_creation`)
@@ -237,6 +242,19 @@ class Scope:
         if outcome is not None:
             self._report_outcome(outcome, log_failures)
 
+    def finish(self, exc: BaseException | None = None) -> Awaitable[None] | None:
+        """`close(exc)` when no async finalizer is registered (returns None), else the
+        awaitable of `aclose(exc)`: `pending = scope.finish(error)`, then `await pending` when
+        it is not None. One call per unit of work, for adapters."""
+        finalizers = self._finalizers
+        if not finalizers:
+            self._end()
+            return None
+        if any(kind in ASYNC_KINDS for kind, _, _ in finalizers):
+            return self.aclose(exc)
+        self.close(exc)
+        return None
+
     def __enter__(self) -> Self:
         if self._token is not None or self._closed:
             self.enter()  # raises the error that says why
@@ -376,6 +394,35 @@ class Scope:
     def held_keys(self) -> list[Any]:
         """The keys this scope holds values for."""
         return list(self._cache)
+
+
+class ScopeOpener:
+    """Opens the scopes of one kind of unit of work (made by `container.opener()`): the name,
+    the context keys and the logger are checked once, not per unit of work."""
+
+    __slots__ = ("_isolated", "_log", "_runtime", "keys", "name")
+
+    def __init__(
+        self,
+        runtime: ScopeRuntime,
+        name: str | None,
+        keys: frozenset[Any],
+        isolated: bool,
+        log_failures: logging.Logger | None,
+    ) -> None:
+        self._runtime = runtime
+        self.name = name
+        self.keys = keys
+        self._isolated = isolated
+        self._log = log_failures
+
+    def __repr__(self) -> str:
+        return f"<ScopeOpener {self.name!r}>"
+
+    def __call__(self, context: dict[Any, Any], label: object = None) -> Scope:
+        """A new scope (not entered yet) with `context`: a new dict, owned by the scope from
+        now on, of the declared keys to their values (not checked again)."""
+        return Scope(self._runtime, self.name, context, self._isolated, label, self._log, True)
 
 
 def enter_context_manager(scope: Scope, cm: AbstractContextManager[T], owner: str) -> T:

@@ -26,26 +26,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger("injectq.fastapi")
 
 
-class RouteLabel:
-    """The label of a request's (or WebSocket session's) scope: `str()` of it is
-    `GET /items/{item_id}` (`WEBSOCKET /live`), the route's path template when a route
-    matched, else the URL path. Computed only when a message is written."""
+class RouteLabel(tuple[Any, str]):
+    """The label of a request's (or WebSocket session's) scope, made from `(asgi scope,
+    root path)`: `str()` of it is `GET /items/{item_id}` (`WEBSOCKET /live`), the route's path
+    template when a route matched, else the URL path. Computed only when a message is
+    written (a tuple, so making one per request runs no Python code)."""
 
-    __slots__ = ("_root_path", "_scope")
-
-    def __init__(self, scope: Scope) -> None:
-        self._scope = scope
-        self._root_path: str = scope.get("root_path", "")
+    __slots__ = ()
 
     def __str__(self) -> str:
-        scope = self._scope
+        scope, root_path = self
         method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
         path: Any = getattr(scope.get("route"), "path", None)
         if isinstance(path, str):
             # a mounted app's routes are relative to where it is mounted
             mounted: str = scope.get("root_path", "")
-            if len(mounted) > len(self._root_path) and mounted.startswith(self._root_path):
-                path = mounted[len(self._root_path) :] + path
+            if len(mounted) > len(root_path) and mounted.startswith(root_path):
+                path = mounted[len(root_path) :] + path
         else:
             path = scope.get("path", "")
         return f"{method} {path}"
@@ -68,23 +65,21 @@ class InjectQMiddleware:
     def __init__(self, app: ASGIApp, container: InjectQ) -> None:
         self.app = app
         self.container = container
-        self._open = container.scope
+        # the name, the context key and the logger checked once, not per request
+        self._open_request = container.opener("request", context=(Request,), log_failures=logger)
+        self._open_session = container.opener("session", context=(WebSocket,), log_failures=logger)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            unit = self._open(
-                "request",
-                context={Request: Request(scope, receive, send)},
-                label=RouteLabel(scope),
-                log_failures=logger,
+            unit = self._open_request(
+                {Request: Request(scope, receive, send)},
+                RouteLabel((scope, scope.get("root_path", ""))),
             )
         elif kind == "websocket":
-            unit = self._open(
-                "session",
-                context={WebSocket: WebSocket(scope, receive, send)},
-                label=RouteLabel(scope),
-                log_failures=logger,
+            unit = self._open_session(
+                {WebSocket: WebSocket(scope, receive, send)},
+                RouteLabel((scope, scope.get("root_path", ""))),
             )
         else:
             await self.app(scope, receive, send)
@@ -94,12 +89,10 @@ class InjectQMiddleware:
             await self.app(scope, receive, send)
         except BaseException as error:
             # finalizers see it (or the exception a handler recorded); failures are logged
-            if unit.needs_async_close:
-                await unit.aclose(error)
-            else:
-                unit.close(error)
+            pending = unit.finish(error)
+            if pending is not None:
+                await pending
             raise
-        if unit.needs_async_close:
-            await unit.aclose()
-        else:
-            unit.close()
+        pending = unit.finish()
+        if pending is not None:
+            await pending

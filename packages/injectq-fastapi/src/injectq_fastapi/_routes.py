@@ -95,10 +95,9 @@ def is_websocket(route: Any) -> bool:
 def _resolving(call: Callable[..., Any], injector: Injector) -> Callable[..., Any]:
     @functools.wraps(call)
     async def endpoint(**values: Any) -> Any:
-        if injector.needs_await:
-            await injector.aresolve(values)
-        else:
-            injector.resolve(values)
+        pending = injector.inject(values)
+        if pending is not None:
+            await pending
         return await call(**values)
 
     setattr(endpoint, INJECTED_ATTRIBUTE, injector)

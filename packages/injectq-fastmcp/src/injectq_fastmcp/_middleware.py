@@ -44,6 +44,8 @@ class InjectQMiddleware(Middleware):
         self.container = container
         self.server = server
         self._components = None if server is None else components_of(server)
+        # the name, the context key and the logger checked once, not per call
+        self._open = container.opener("request", context=(Context,), log_failures=logger)
         self._seen = -1
 
     async def __call__(self, context: MiddlewareContext[Any], call_next: CallNext[Any, Any]) -> Any:
@@ -59,11 +61,8 @@ class InjectQMiddleware(Middleware):
         fastmcp_context = context.fastmcp_context
         # a finalizer that fails is logged with the tool's (resource's, prompt's) name and
         # never changes the call's outcome
-        scope = call.scope = self.container.scope(
-            "request",
-            context=None if fastmcp_context is None else {Context: fastmcp_context},
-            label=call,
-            log_failures=logger,
+        scope = call.scope = self._open(
+            {} if fastmcp_context is None else {Context: fastmcp_context}, call
         )
         token = current_call.set(call)
         try:
@@ -73,9 +72,13 @@ class InjectQMiddleware(Middleware):
             except BaseException as error:
                 # the finalizers see the function's own exception, recorded where it was
                 # raised, rather than the ToolError FastMCP made of it
-                await scope.aclose(error)
+                pending = scope.finish(error)
+                if pending is not None:
+                    await pending
                 raise
-            await scope.aclose()
+            pending = scope.finish()
+            if pending is not None:
+                await pending
             return result
         finally:
             current_call.reset(token)

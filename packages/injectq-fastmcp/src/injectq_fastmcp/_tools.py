@@ -114,10 +114,9 @@ def _async_wrapper(
         if call is None:  # run without the middleware (`call_tool(run_middleware=False)`)
             return await _in_own_scope(invoke, values, injector, container)
         try:
-            if injector.needs_await:
-                await injector.aresolve(values)
-            else:
-                injector.resolve(values)
+            pending = injector.inject(values)
+            if pending is not None:
+                await pending
             return await function(**values)
         except BaseException as error:
             record_failure(call, error)
@@ -134,10 +133,9 @@ def _wrapper(
         if call is None:
             return await _in_own_scope(invoke, values, injector, container)
         try:
-            if injector.needs_await:
-                await injector.aresolve(values)
-            else:
-                injector.resolve(values)
+            pending = injector.inject(values)
+            if pending is not None:
+                await pending
             return await invoke(values)
         except BaseException as error:
             record_failure(call, error)
@@ -163,10 +161,9 @@ def _timed_wrapper(
             return await _in_own_scope(invoke, values, injector, container)
         deadline = anyio.current_effective_deadline()
         try:
-            if injector.needs_await:
-                await injector.aresolve(values)
-            else:
-                injector.resolve(values)
+            pending = injector.inject(values)
+            if pending is not None:
+                await pending
             result = await invoke(values)
         except BaseException as error:
             late = isinstance(error, CancelledError) and anyio.current_time() >= deadline

@@ -75,6 +75,10 @@ class Attempt:
         self.injected = injected
         #: resolves the injected parameters in the attempt's scope, in one generated call
         self.injector = container.injector(injected, name=f"task {task_name}")
+        #: opens an attempt's scope: a child of the container, never of the sender's scope
+        self.open_scope = container.opener(
+            "task", context=(TaskiqMessage, TaskInfo), isolated=True, log_failures=logger
+        )
         self.hooks = hooks
         self.is_sync = not inspect.iscoroutinefunction(function)
         self.names = frozenset(parameter.name for parameter in injected)
@@ -151,9 +155,7 @@ class Attempt:
             except PropagationError as error:
                 rejection = error.within(f"task {self.task_name}")
         # a finalizer that fails is logged with the task's name and id: the result is kept
-        scope = self.container.scope(
-            "task", isolated=True, context=context, label=info, log_failures=logger
-        )
+        scope = self.open_scope(context, info)
         info.scope = scope
         scope.enter()
         if rejection is not None:
@@ -319,11 +321,9 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
         try:
             if attempt.hooks:
                 await attempt.ahook("before_task", info)
-            injector = attempt.injector
-            if injector.needs_await:
-                await injector.aresolve(kwargs, scope)
-            else:
-                injector.resolve(kwargs, scope)
+            pending = attempt.injector.inject(kwargs, scope)
+            if pending is not None:
+                await pending
             result = await function(*args, **kwargs)
             if attempt.hooks:
                 await attempt.ahook("after_task", info, result)
@@ -339,15 +339,14 @@ def _async_wrapper(attempt: Attempt) -> Callable[..., Any]:
             raise
         finally:
             # the common case closes without making a coroutine (this runs for every task)
-            if not scope.needs_async_close:
-                scope.close(error)
-            elif timed_out:
+            pending = scope.finish(error)
+            if pending is not None and timed_out:
                 # taskiq's timeout cancels again at every await: the finalizers get a grace
                 # period to run to their end, each seeing the TimeoutError
                 with anyio.move_on_after(CLOSE_GRACE, shield=True):
-                    await scope.aclose(error)
-            else:
-                await scope.aclose(error)
+                    await pending
+            elif pending is not None:
+                await pending
 
     return run_attempt
 
