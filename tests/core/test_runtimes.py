@@ -240,3 +240,28 @@ def _takes_session(session: Session) -> None: ...
 
 
 def _takes_pool(pool: Pool) -> None: ...
+
+
+class Made:
+    count = 0
+
+    def __init__(self, name: str) -> None:
+        Made.count += 1
+        self.name = name
+
+
+def test_a_deferred_context_value_is_made_once_when_first_injected_and_never_otherwise() -> None:
+    container = InjectQ()
+    opener = container.opener("request", context=(Made,))
+    Made.count = 0
+    with opener({Made: injectq.Deferred(Made, "lazy")}):
+        pass
+    assert Made.count == 0  # nothing asked for it
+    with opener({Made: injectq.Deferred(Made, "lazy")}) as unit:
+        first = container.get(Made)
+        assert first.name == "lazy"
+        assert container.get(Made) is first
+        assert unit.get(Made) is first
+        with container.scope():  # a nested scope sees the outer one's value
+            assert container.get(Made) is first
+    assert Made.count == 1

@@ -1,6 +1,7 @@
 """InjectQ: typed dependency injection with correct scopes for APIs, workers and MCP servers."""
 
 from ._container import InjectQ
+from ._context import Deferred
 from ._errors import (
     AsyncFactoryError,
     BindingError,
@@ -29,6 +30,7 @@ __all__ = [
     "BindingError",
     "CaptiveDependencyError",
     "CircularDependencyError",
+    "Deferred",
     "EntryPoint",
     "FinalizationError",
     "Inject",

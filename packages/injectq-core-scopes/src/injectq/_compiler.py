@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._codegen import Generated, Writer, full_source, identifier
+from ._context import Deferred
 from ._creation import wait_async, wait_sync, waiters, wake
 from ._errors import AsyncFactoryError, BindingError, InjectQError, ScopeError, prepend_path
 from ._finalizers import AGEN, GEN
@@ -79,11 +80,14 @@ def _context_value(scope: Scope, key: Any, name: str, path: tuple[str, ...]) -> 
 
 
 def _context_value_or_none(scope: Scope, key: Any, default: Any = None) -> Any:
-    """The value given for `key` to `scope` or a scope around it; else `default`."""
+    """The value given for `key` to `scope` or a scope around it; else `default`. A
+    `Deferred` value is made now, once, and kept in its place."""
     current: Scope | None = scope
     while current is not None:
         value = current.lookup(key, MISSING)
         if value is not MISSING:
+            if type(value) is Deferred:
+                return current.made_context_value(key, value)
             return value
         current = current.parent
     return default

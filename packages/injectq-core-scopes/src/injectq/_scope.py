@@ -9,8 +9,10 @@ scope was opened: raise a `FinalizationError`, or log it naming the unit of work
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
+from ._context import Deferred
 from ._errors import FinalizationError, ScopeError
 from ._finalizers import ACM, ASYNC_KINDS, CM, Finalizer, Outcome, owner_of, run_async, run_sync
 
@@ -377,6 +379,16 @@ class Scope:
         else:
             finalizers.append((kind, obj, owner))
 
+    def made_context_value(self, key: Any, deferred: Deferred) -> Any:
+        """Make the `Deferred` context value this scope holds for `key`, once; keep it."""
+        with _deferred_lock:
+            value = self._cache.get(key, deferred)
+            if type(value) is not Deferred:
+                return value  # made meanwhile by another thread
+            made = deferred()
+            self._cache[key] = made
+            return made
+
     def lookup(self, key: Any, default: Any = None) -> Any:
         """The value this scope holds for `key` (a made instance or a context value)."""
         return self._cache.get(key, default)
@@ -394,6 +406,10 @@ class Scope:
     def held_keys(self) -> list[Any]:
         """The keys this scope holds values for."""
         return list(self._cache)
+
+
+#: held only while a `Deferred` context value is made (rare: once per value and scope)
+_deferred_lock = threading.Lock()
 
 
 class ScopeOpener:
@@ -421,7 +437,8 @@ class ScopeOpener:
 
     def __call__(self, context: dict[Any, Any], label: object = None) -> Scope:
         """A new scope (not entered yet) with `context`: a new dict, owned by the scope from
-        now on, of the declared keys to their values (not checked again)."""
+        now on, of the declared keys to their values (not checked again); a value may be a
+        `Deferred`, made when something first asks for it."""
         return Scope(self._runtime, self.name, context, self._isolated, label, self._log, True)
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from injectq import Deferred
+
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -73,12 +75,12 @@ class InjectQMiddleware:
         kind = scope["type"]
         if kind == "http":
             unit = self._open_request(
-                {Request: Request(scope, receive, send)},
+                {Request: Deferred(Request, scope, receive, send)},  # made if injected
                 RouteLabel((scope, scope.get("root_path", ""))),
             )
         elif kind == "websocket":
             unit = self._open_session(
-                {WebSocket: WebSocket(scope, receive, send)},
+                {WebSocket: Deferred(WebSocket, scope, receive, send)},
                 RouteLabel((scope, scope.get("root_path", ""))),
             )
         else:
