@@ -265,3 +265,14 @@ def test_a_deferred_context_value_is_made_once_when_first_injected_and_never_oth
         with container.scope():  # a nested scope sees the outer one's value
             assert container.get(Made) is first
     assert Made.count == 1
+
+
+def test_a_parameter_of_a_key_is_what_inject_of_that_key_reads_as() -> None:
+    def function(pool: Inject[Pool | None]) -> None: ...
+
+    (read,) = injectq.marked_parameters(function, "f")
+    made = injectq.InjectedParameter.of_key("pool", Pool, optional=True)
+    assert (made.key, made.optional, made.marked, made.has_default) == (Pool, True, True, False)
+    assert (read.key, read.optional) == (made.key, made.optional)
+    assert injectq.unwrap_optional(Pool | None) == (Pool, True)
+    assert injectq.unwrap_optional(Pool) == (Pool, False)

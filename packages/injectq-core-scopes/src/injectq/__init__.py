@@ -20,7 +20,14 @@ from ._injector import Injector
 from ._lifespan import Lifespan
 from ._lifetimes import scoped, singleton, transient
 from ._module import Binder, Module, provider
-from ._parameters import Inject, InjectedParameter, is_marker, marked_parameters, read_parameters
+from ._parameters import (
+    Inject,
+    InjectedParameter,
+    is_marker,
+    marked_parameters,
+    read_parameters,
+    unwrap_optional,
+)
 from ._scope import Scope, ScopeOpener
 from ._validation import EntryPoint, ValidationWarning
 
@@ -56,4 +63,5 @@ __all__ = [
     "scoped",
     "singleton",
     "transient",
+    "unwrap_optional",
 ]

@@ -88,6 +88,12 @@ class InjectedParameter:
     optional: bool
     marked: bool
 
+    @classmethod
+    def of_key(cls, name: str, key: Any, *, optional: bool = False) -> InjectedParameter:
+        """A keyword-only parameter `name` marked for injection of `key` (None when nothing
+        provides it, with `optional`): what `Inject[key]` (`Inject[key | None]`) reads as."""
+        return cls(name, key, None, False, MISSING, optional, True)
+
     @property
     def keyword_only(self) -> bool:
         return self.position is None

@@ -12,9 +12,6 @@ not the adapter carries it too.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import types
-import typing
 from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from fastapi import params
@@ -22,12 +19,19 @@ from fastapi import params
 # evaluated at run time: FastAPI reads this annotation to pass the connection
 from starlette.requests import HTTPConnection  # noqa: TC002
 
-from injectq import InjectQ, InjectQError, ScopeError, add_framework_marker, marked_parameters
+from injectq import (
+    InjectedParameter,
+    InjectQ,
+    InjectQError,
+    ScopeError,
+    add_framework_marker,
+    unwrap_optional,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from injectq import InjectedParameter, Injector
+    from injectq import Injector
 
 T = TypeVar("T")
 
@@ -77,22 +81,10 @@ def resolver_for(key: Any) -> Callable[..., Any]:
     return resolve_injected
 
 
-def unwrap_optional(key: Any) -> tuple[Any, bool]:
-    """`T | None` (or `Optional[T]`) -> (T, True); any other key -> (key, False)."""
-    origin = typing.get_origin(key)
-    if origin is typing.Union or origin is types.UnionType:
-        arguments = typing.get_args(key)
-        kept = [argument for argument in arguments if argument is not type(None)]
-        if len(kept) == 1 and len(arguments) == 2:
-            return kept[0], True
-    return key, False
-
-
 def optional_injector(container: InjectQ, key: Any) -> Injector:
     """The injector of one `key | None` parameter: the core's rule decides (built when `key`
     is bound, overridden, a context value or autowirable; None otherwise)."""
-    parameter = dataclasses.replace(_parameter_template(), key=key, optional=True)
-    return container.injector((parameter,), name=_VALUE)
+    return container.injector((InjectedParameter.of_key(_VALUE, key, optional=True),), name=_VALUE)
 
 
 async def resolve_with(injector: Injector) -> Any:
@@ -108,17 +100,6 @@ async def resolve_with(injector: Injector) -> Any:
             error.path = error.path[1:]
         raise
     return values.get(_VALUE)
-
-
-@functools.cache
-def _parameter_template() -> InjectedParameter:
-    """A marked parameter without a default, as the core's parser makes it."""
-
-    def template(value: object = InjectQDepends(dependency=resolver_for(object))) -> None:
-        del value  # pragma: no cover - never called
-
-    (parameter,) = marked_parameters(template, "Inject[T | None]")
-    return parameter
 
 
 @dataclasses.dataclass(frozen=True)

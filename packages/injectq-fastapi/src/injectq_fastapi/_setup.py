@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
-from injectq import BindingError, EntryPoint, InjectQ
+from injectq import BindingError, EntryPoint, InjectQ, unwrap_optional
 
-from ._dependency import KEY_ATTRIBUTE, STATE_ATTRIBUTE, unwrap_optional
+from ._dependency import KEY_ATTRIBUTE, STATE_ATTRIBUTE
 from ._handlers import recording_handlers
 from ._middleware import InjectQMiddleware, logger
 from ._routes import api_routes, inject_routes, injected_parameters, is_websocket

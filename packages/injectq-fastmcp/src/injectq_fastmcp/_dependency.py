@@ -16,11 +16,7 @@ imported FastMCP but not the adapter carries it too).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import functools
 import threading
-import types
-import typing
 import weakref
 from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
@@ -33,6 +29,7 @@ from injectq import (
     InjectQError,
     ScopeError,
     marked_parameters,
+    unwrap_optional,
 )
 
 from ._call import current_call, record_failure
@@ -148,17 +145,6 @@ def framework_marker(key: Any) -> InjectQDepends:
     return InjectQDepends(key)
 
 
-def unwrap_optional(key: Any) -> tuple[Any, bool]:
-    """`T | None` (or `Optional[T]`) -> (T, True); any other key -> (key, False)."""
-    origin = typing.get_origin(key)
-    if origin is typing.Union or origin is types.UnionType:
-        arguments = typing.get_args(key)
-        kept = [argument for argument in arguments if argument is not type(None)]
-        if len(kept) == 1 and len(arguments) == 2:
-            return kept[0], True
-    return key, False
-
-
 #: per container, per key: the injector of one `T | None` parameter (containers held weakly)
 _optional_injectors: weakref.WeakKeyDictionary[InjectQ, dict[Any, Injector]] = (
     weakref.WeakKeyDictionary()
@@ -191,26 +177,13 @@ def _optional_injector(container: InjectQ, key: Any) -> Injector:
             injectors = _optional_injectors[container] = {}
         injector = injectors.get(key)
         if injector is None:
-            # the core's parser makes the parameter (so that it is exactly what the core
-            # reads from `Inject[T | None]`); it then takes the key asked for
-            parameter = dataclasses.replace(_parameter_template(), key=key, optional=True)
+            parameter = InjectedParameter.of_key(_VALUE, key, optional=True)
             injector = injectors[key] = container.injector((parameter,), name=_VALUE)
         return injector
 
 
 #: the name of the one parameter of an optional key's injector
 _VALUE: Final = "value"
-
-
-@functools.cache
-def _parameter_template() -> InjectedParameter:
-    marker = InjectQDepends(object)
-
-    def template(value: object = marker) -> None:  # pragma: no cover - never called
-        del value
-
-    (parameter,) = marked_parameters(template, "Inject[T | None]")
-    return parameter
 
 
 #: per function, per parameter: (key, optional) from its annotation (functions held weakly)
