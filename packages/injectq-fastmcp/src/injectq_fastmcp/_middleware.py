@@ -82,3 +82,5 @@ class InjectQMiddleware(Middleware):
             return result
         finally:
             current_call.reset(token)
+            # the scope's label is the call, which holds the scope: no cycle left per call
+            call.scope = None

@@ -25,7 +25,7 @@ from injectq import InjectedParameter, InjectQ, InjectQError, PropagationError, 
 
 from ._dependency import DirectCallError
 from ._injected import supplied_injected
-from ._run import TaskInfo, received
+from ._run import AttemptLabel, TaskInfo, received
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -155,7 +155,7 @@ class Attempt:
             except PropagationError as error:
                 rejection = error.within(f"task {self.task_name}")
         # a finalizer that fails is logged with the task's name and id: the result is kept
-        scope = self.open_scope(context, info)
+        scope = self.open_scope(context, AttemptLabel((message.task_name, message.task_id)))
         info.scope = scope
         scope.enter()
         if rejection is not None:

@@ -55,6 +55,17 @@ class TaskInfo:
         return f"task {self.task_name} (id {self.task_id})"
 
 
+class AttemptLabel(tuple[str, str]):
+    """What an attempt's scope is called in messages, from `(task name, task id)`: `task
+    send_email (id 3f2a...)`. Not the `TaskInfo`, which holds the scope: a scope labelled by
+    it would be a reference cycle per attempt, left to the garbage collector."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return f"task {self[0]} (id {self[1]})"
+
+
 def _retries(labels: dict[str, Any]) -> int:
     try:
         return int(labels.get("_retries", 0) or 0)
