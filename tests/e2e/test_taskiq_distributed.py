@@ -82,6 +82,18 @@ async def test_tasks_get_their_services_injected_in_the_worker(app: ModuleType) 
     assert closed["error"] is None
 
 
+async def test_every_marker_form_is_injected_by_a_real_worker(app: ModuleType) -> None:
+    # `taskiq worker` makes its receiver after importing the tasks: it must see InjectQ's
+    # wrapper, not a FastAPI marker it would try to resolve itself
+    task_id, result = await run(app.markers)
+    assert not result.is_err, result.error
+    assert result.return_value == {"same": True, "optional": None, "task_id": task_id}
+
+    task_id, result = await run(app.sync_markers, "sync")
+    assert not result.is_err, result.error
+    assert result.return_value == f"sync {task_id}"
+
+
 async def test_scoped_instance_is_one_per_task_even_when_tasks_run_concurrently(
     app: ModuleType,
 ) -> None:

@@ -24,13 +24,15 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from redis.asyncio import Redis
 from taskiq import AsyncBroker, InMemoryBroker, SimpleRetryMiddleware
 from taskiq_redis import ListQueueBroker, ListRedisScheduleSource, RedisAsyncResultBackend
 
+import injectq
 from injectq import Binder, InjectQ, Module, provider, scoped, singleton
+from injectq_fastapi import InjectQDependency as FastAPIDependency
 from injectq_taskiq import (
     Inject,
     InjectQDependency,
@@ -254,6 +256,29 @@ async def identify(
         "resource_shares_worker": resource.worker is worker,
         "still_my_context": await container.aget(TaskContext) is context,
     }
+
+
+class Unprovided(Protocol):
+    """Bound nowhere (and a Protocol, so not autowired): an optional parameter of it gets
+    None."""
+
+    def lookup(self) -> str: ...
+
+
+@scheduler.task("e2e.markers")
+async def markers(
+    core: injectq.Inject[TaskContext],
+    fastapi_marker: Annotated[TaskContext, FastAPIDependency()],
+    optional: injectq.Inject[Unprovided | None],
+) -> dict[str, Any]:
+    """Every other marker form, read by the InjectQ wrapper the worker's receiver sees (a
+    FastAPI marker would otherwise be resolved by taskiq's own dependency graph)."""
+    return {"same": core is fastapi_marker, "optional": optional, "task_id": core.task_id}
+
+
+@scheduler.task("e2e.sync_markers")
+def sync_markers(label: str, context: Annotated[TaskContext, FastAPIDependency()]) -> str:
+    return f"{label} {context.task_id}"
 
 
 @scheduler.task("e2e.fail")
