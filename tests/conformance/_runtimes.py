@@ -584,12 +584,8 @@ RUNTIMES: dict[str, Callable[[], Runtime]] = {
 }
 
 
-def runtimes(*, only: Iterable[str] | None = None, skip: Mapping[str, str] | None = None) -> Any:
+def runtimes(*, only: Iterable[str] | None = None) -> Any:
     """Parameters for `@pytest.mark.parametrize("runtime", ..., indirect=True)`: every
-    runtime (or `only` these), those in `skip` skipped with the reason given there."""
+    runtime, or `only` these."""
     chosen = RUNTIMES if only is None else [key for key in RUNTIMES if key in set(only)]
-    skip = skip or {}
-    return [
-        pytest.param(key, id=key, marks=[pytest.mark.skip(reason=skip[key])] if key in skip else [])
-        for key in chosen
-    ]
+    return [pytest.param(key, id=key) for key in chosen]
