@@ -467,13 +467,28 @@ class InjectQ:
         return render(view, format)
 
     def lifespan(
-        self, name: str = "a runtime", *, log_failures: logging.Logger | None = None
+        self,
+        name: str = "a runtime",
+        *,
+        log_failures: logging.Logger | None = None,
+        drain: float = 30.0,
     ) -> Lifespan:
         """An async context manager held for as long as a runtime serves this container (an
         app's lifespan, a worker, an MCP server): the singletons are closed (`aclose`) when
         the last open one ends, so runtimes sharing the container in one process share its
-        singletons until the last of them stops. `name` says which runtime, in errors."""
-        return Lifespan(self._serving, self.aclose, name, log_failures)
+        singletons until the last of them stops. The last one first waits up to `drain`
+        seconds for the units of work still open (`units_open`), then closes the singletons
+        (a warning names what was still open). `name` says which runtime, in messages."""
+        return Lifespan(self._serving, self.aclose, name, log_failures, self._open_units, drain)
+
+    @property
+    def units_open(self) -> int:
+        """How many units of work opened with an `opener()` (the adapters' requests, task
+        attempts, tool calls) have not closed yet."""
+        return len(self._runtime.units)
+
+    def _open_units(self) -> list[str]:
+        return [unit.label for unit in list(self._runtime.units)]
 
     @property
     def lifespans_open(self) -> int:

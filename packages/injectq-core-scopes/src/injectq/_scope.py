@@ -35,7 +35,7 @@ class ScopeRuntime:
     they exist.
     """
 
-    __slots__ = ("active", "aresolve", "open", "resolve", "root")
+    __slots__ = ("active", "aresolve", "open", "resolve", "root", "units")
 
     def __init__(
         self,
@@ -47,6 +47,8 @@ class ScopeRuntime:
         self.active = active
         self.open = open_scope
         self.root: Scope | None = None
+        #: the units of work opened by `ScopeOpener`s (what adapters open) not closed yet
+        self.units: set[Scope] = set()
 
     def attach(
         self,
@@ -219,7 +221,11 @@ class Scope:
             self._end()
             return
         self._deactivate()
-        outcome = run_sync(self._take_finalizers(), self._error or exc)
+        try:
+            outcome = run_sync(self._take_finalizers(), self._error or exc)
+        finally:
+            if self.parent is None:
+                self._closed = False  # the container can be used again
         if outcome is not None and outcome.kept:
             outcome.kept.reverse()
             self._finalizers = outcome.kept  # for `aclose()`, with the instances they close
@@ -239,7 +245,11 @@ class Scope:
             self._end()
             return
         self._deactivate()
-        outcome = await run_async(self._take_finalizers(), self._error or exc)
+        try:
+            outcome = await run_async(self._take_finalizers(), self._error or exc)
+        finally:
+            if self.parent is None:
+                self._closed = False  # the container can be used again
         self._cache.clear()
         if outcome is not None:
             self._report_outcome(outcome, log_failures)
@@ -282,6 +292,7 @@ class Scope:
                 pass  # another context entered it: that one keeps its active scope
         if self.parent is not None:
             self._closed = True
+            self._runtime.units.discard(self)
         self._cache.clear()
 
     async def __aenter__(self) -> Self:
@@ -308,6 +319,7 @@ class Scope:
                 pass
         if self.parent is not None:
             self._closed = True
+            self._runtime.units.discard(self)
         self._cache.clear()
 
     def _deactivate(self) -> None:
@@ -329,14 +341,17 @@ class Scope:
         self._deactivate()
         if self.parent is not None:
             self._closed = True
+            self._runtime.units.discard(self)
         self._cache.clear()
 
     def _take_finalizers(self) -> list[Finalizer]:
         """Mark the scope closed; its finalizers, newest first."""
         finalizers = self._finalizers or []
         self._finalizers = None
+        # the root too, while its singletons are finalized: nothing new is made under them
+        self._closed = True
         if self.parent is not None:
-            self._closed = True
+            self._runtime.units.discard(self)
         finalizers.reverse()
         return finalizers
 
@@ -363,7 +378,15 @@ class Scope:
     # finalizers and the cache
 
     def ensure_open(self, owner: str) -> None:
-        """Refuse to create anything in a scope that has already been closed."""
+        """Refuse to create anything in a scope that has already been closed (or, for the
+        container's own scope, while its singletons are being finalized)."""
+        if self._closed and self.parent is None:
+            raise ScopeError(
+                f"cannot create {owner}: the container is closing its singletons",
+                path=(owner,),
+                fix="finish the units of work before the container closes (the adapters' "
+                "lifespans wait for them); a singleton made now would never be closed",
+            )
         if self._closed:
             raise ScopeError(
                 f"cannot create {owner}: its scope is already closed",
@@ -439,7 +462,9 @@ class ScopeOpener:
         """A new scope (not entered yet) with `context`: a new dict, owned by the scope from
         now on, of the declared keys to their values (not checked again); a value may be a
         `Deferred`, made when something first asks for it."""
-        return Scope(self._runtime, self.name, context, self._isolated, label, self._log, True)
+        scope = Scope(self._runtime, self.name, context, self._isolated, label, self._log, True)
+        self._runtime.units.add(scope)
+        return scope
 
 
 def enter_context_manager(scope: Scope, cm: AbstractContextManager[T], owner: str) -> T:
