@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +120,43 @@ def test_a_sync_close_refuses_new_singletons_while_it_runs_too(journal: Journal)
     container.close()
     assert len(refused) == 1
     assert isinstance(container.get(Late), Late)
+
+
+class Counted:
+    made = 0
+
+    def __init__(self) -> None:
+        Counted.made += 1
+        self.serial = Counted.made
+
+
+def test_a_forked_child_makes_its_own_singletons_and_never_closes_the_parents(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "events"
+    container = InjectQ()
+
+    def counted() -> Iterator[Counted]:
+        made = Counted()
+        yield made
+        with log.open("a") as file:
+            file.write(f"{os.getpid()} closed {made.serial}\n")
+
+    container.bind_factory(Counted, counted, scope="singleton")
+    parent = container.get(Counted)
+    child = os.fork()
+    if child == 0:  # the child: its own singleton, closed by its own close
+        code = 0
+        try:
+            mine = container.get(Counted)
+            if mine is parent or mine.serial == parent.serial:
+                code = 3
+            container.close()
+        except BaseException:
+            code = 4
+        os._exit(code)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert log.read_text() == f"{child} closed {parent.serial + 1}\n"
+    container.close()
+    assert log.read_text().splitlines()[-1] == f"{os.getpid()} closed {parent.serial}"

@@ -4,7 +4,9 @@ overrides and validation (each implemented in a module of its own)."""
 from __future__ import annotations
 
 import inspect
+import os
 import threading
+import weakref
 from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast, overload
@@ -44,6 +46,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+#: every container of the process, for what a forked child must forget (held weakly)
+_containers: weakref.WeakSet[InjectQ] = weakref.WeakSet()
+
+
 class InjectQ:
     """A dependency-injection container.
 
@@ -53,6 +59,7 @@ class InjectQ:
 
     _default: ClassVar[InjectQ | None] = None
     _default_lock: ClassVar[threading.Lock] = threading.Lock()
+    _forgets_at_fork: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._bindings: dict[Any, Provider] = {}
@@ -70,6 +77,10 @@ class InjectQ:
         runtime.attach(self._resolution.resolve_in, self._resolution.aresolve_in)
         self._overrides = Overrides(self._resolution, self._root)
         self._serving = Serving()
+        _containers.add(self)
+        if not InjectQ._forgets_at_fork and hasattr(os, "register_at_fork"):
+            InjectQ._forgets_at_fork = True
+            os.register_at_fork(after_in_child=InjectQ._forget_the_parents_singletons)
         # Per instance, for speed: `get` and `aget` are closures over what they read (a
         # method would add an attribute lookup and a bound-method call each time), and
         # `scope()` opens a Scope without a Python call of its own in between. The methods of
@@ -480,6 +491,20 @@ class InjectQ:
         seconds for the units of work still open (`units_open`), then closes the singletons
         (a warning names what was still open). `name` says which runtime, in messages."""
         return Lifespan(self._serving, self.aclose, name, log_failures, self._open_units, drain)
+
+    @staticmethod
+    def _forget_the_parents_singletons() -> None:
+        """In a forked child: the singletons made before the fork (a connection pool, a
+        client with open sockets) are the parent's, and so is closing them; the child makes
+        its own."""
+        for container in list(_containers):
+            container._forget_inherited()
+
+    def _forget_inherited(self) -> None:
+        self._root.forget()
+        self._resolution.made.clear()
+        self._runtime.units.clear()
+        self._serving.count = 0
 
     @property
     def units_open(self) -> int:

@@ -377,6 +377,13 @@ class Scope:
 
     # finalizers and the cache
 
+    def forget(self) -> None:
+        """Drop everything this scope holds without finalizing it (in a process forked from
+        the one that made it: the objects, and closing them, belong to the parent)."""
+        self._cache.clear()
+        self._creating.clear()
+        self._finalizers = None
+
     def ensure_open(self, owner: str) -> None:
         """Refuse to create anything in a scope that has already been closed (or, for the
         container's own scope, while its singletons are being finalized)."""

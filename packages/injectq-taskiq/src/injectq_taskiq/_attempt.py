@@ -6,15 +6,24 @@ the injected parameters in that scope, calls the task, and closes the scope with
 exception thrown into finalizers. A finalizer or hook that fails is logged and never costs
 the result. Anything the message cannot be trusted with (a value for an injected parameter,
 a malformed propagated value) fails the attempt with the reason, before any service exists.
+
+A sync task's thread runs what must be awaited on the worker's loop, and never waits on it
+without bound: when the loop has stopped (taskiq's worker stops it when the broker's
+`listen()` raises, then joins the task threads before it runs the loop again), async
+finalizers run on a loop of the thread's own, and async factories and hooks fail with
+`LoopStoppedError` (see `run_on`). Under a process pool the attempt runs in the pool process
+(see `_pool`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import inspect
 import logging
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -176,26 +185,154 @@ class Attempt:
             except Exception:
                 _hook_failed(hook, name, arguments[0])
 
-    def hook(self, name: str, *arguments: Any) -> None:
-        """The hooks from a sync task's thread: async ones run on the worker's loop."""
+    def hook(self, name: str, loop: asyncio.AbstractEventLoop | None, *arguments: Any) -> None:
+        """The hooks from a sync task's thread: async ones run on `loop` (the worker's)."""
         hooks = self.hooks if name == "before_task" else reversed(self.hooks)
         for hook in hooks:
             try:
                 outcome = getattr(hook, name)(*arguments)
                 if inspect.isawaitable(outcome):
-                    self.on_loop(outcome)
+                    run_or_discard(loop, outcome)
             except Exception:
                 _hook_failed(hook, name, arguments[0])
 
     def on_loop(self, awaitable: Awaitable[Any]) -> Any:
-        """Run an awaitable on the worker's event loop from a sync task's thread."""
-        if self.loop is None:
-            raise RuntimeError("the worker's event loop is unknown")
+        """Run an awaitable on the worker's event loop from a sync task's thread (see
+        `run_on`: raises `LoopStoppedError` when the loop is not running or stops)."""
+        return run_on(self.loop, awaitable)
 
-        async def run() -> Any:
-            return await awaitable
+    def run_sync(
+        self,
+        message: TaskiqMessage,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        loop: asyncio.AbstractEventLoop | None,
+        deadline: Deadline | None = None,
+    ) -> Any:
+        """One attempt of a sync task, in the thread (or pool process) that runs it; what
+        must be awaited runs on `loop`."""
+        try:
+            scope, info = self.open(message, args, kwargs)
+        except _Rejected as rejected:
+            if deadline is not None:
+                deadline.finish(loop)
+            rejected.scope.close(rejected.reason)
+            raise rejected.reason from None
+        if deadline is not None:
+            deadline.attach(scope)
+        error: BaseException | None = None
+        function = self.function
+        try:
+            if self.hooks:
+                self.hook("before_task", loop, info)
+            injector = self.injector
+            if injector.needs_await:  # async factories run on the worker's loop
+                try:
+                    run_or_discard(loop, injector.aresolve(kwargs, scope))
+                except LoopStoppedError as stopped:
+                    raise stopped.within(f"the async factories of {info}") from None
+            else:
+                injector.resolve(kwargs, scope)
+            result = function(*args, **kwargs)
+            expired = None if deadline is None else deadline.finish(loop)
+            if expired is not None:
+                raise expired  # taskiq reported it failed: so it is
+            if self.hooks:
+                self.hook("after_task", loop, info, result)
+            return result
+        except BaseException as raised:
+            error = raised
+            if deadline is not None:
+                deadline.finish(loop)
+            if self.hooks and isinstance(raised, Exception):
+                self.hook("on_task_error", loop, info, raised)
+            raise
+        finally:
+            _close_sync(scope, error, loop, info)
 
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result()
+
+class LoopStoppedError(RuntimeError):
+    """A sync task's thread needed the worker's event loop, which is not running (or stopped
+    while the thread waited): the awaitable did not run there.
+
+    `started` is True when it had begun on the loop when the loop stopped (it may resume if
+    the loop runs again); False when it never ran, so the caller still owns it.
+    """
+
+    def __init__(self, message: str, *, started: bool) -> None:
+        super().__init__(message)
+        self.started = started
+
+    def within(self, what: str) -> LoopStoppedError:
+        return LoopStoppedError(f"{what} could not run: {self}", started=self.started)
+
+
+#: how often a thread waiting on the worker's loop checks that the loop still runs
+WAIT_SLICE = 0.05
+_PENDING, _STARTED, _TAKEN = 0, 1, 2
+
+
+def run_on(loop: asyncio.AbstractEventLoop | None, awaitable: Awaitable[Any]) -> Any:
+    """Run `awaitable` on `loop` (another thread's running loop) and return its result.
+
+    Never waits without bound on a loop that no longer runs: the wait is cut in slices of
+    `WAIT_SLICE`, and when the loop is closed or not running (taskiq's worker stops its loop
+    when the broker's `listen()` raises, then joins the task threads before running it again)
+    it raises `LoopStoppedError`. If the awaitable had not started on the loop by then, it
+    never will (the caller may run it elsewhere); if it had, its end is not waited for.
+    """
+    if loop is None or loop.is_closed() or not loop.is_running():
+        raise LoopStoppedError("the worker's event loop is not running", started=False)
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:  # no loop runs in this thread: the usual case
+        running = None
+    if running is loop:
+        raise RuntimeError("cannot wait for the event loop in the loop's own thread")
+    lock = threading.Lock()
+    state = [_PENDING]
+    done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    def finished(task: asyncio.Future[Any]) -> None:
+        if task.cancelled():
+            done.cancel()
+        elif (exception := task.exception()) is not None:
+            done.set_exception(exception)
+        else:
+            done.set_result(task.result())
+
+    def start() -> None:  # on the loop: only when the thread has not taken the work back
+        with lock:
+            if state[0] == _TAKEN:
+                return
+            state[0] = _STARTED
+        try:
+            task = asyncio.ensure_future(awaitable)
+        except BaseException as error:  # not an awaitable after all
+            done.set_exception(error)
+            return
+        task.add_done_callback(finished)
+
+    try:
+        loop.call_soon_threadsafe(start)
+    except RuntimeError:  # closed meanwhile
+        raise LoopStoppedError("the worker's event loop is closed", started=False) from None
+    while True:
+        try:
+            return done.result(WAIT_SLICE)
+        except concurrent.futures.TimeoutError:
+            if done.done():
+                raise  # the awaitable's own TimeoutError
+        if loop.is_running() and not loop.is_closed():
+            continue
+        with lock:
+            if state[0] == _PENDING:
+                state[0] = _TAKEN
+                raise LoopStoppedError("the worker's event loop stopped", started=False)
+        if not done.done():
+            raise LoopStoppedError(
+                "the worker's event loop stopped while it ran the work", started=True
+            )
 
 
 class Deadline:
@@ -271,6 +408,8 @@ def wrap(attempt: Attempt) -> Callable[..., Any]:
     else:
         wrapper = _sync_wrapper(attempt)
     functools.update_wrapper(wrapper, function)
+    if attempt.is_sync:
+        _publish(wrapper, function)
     # taskiq reads the signature to parse arguments: injected ones are not the sender's
     signature = inspect.signature(function)
     names = {p.name for p in attempt.injected}
@@ -282,6 +421,19 @@ def wrap(attempt: Attempt) -> Callable[..., Any]:
     setattr(wrapper, WRAPPED, function)
     setattr(wrapper, ATTEMPT, attempt)
     return wrapper
+
+
+def _publish(wrapper: Callable[..., Any], function: Callable[..., Any]) -> None:
+    """Give a sync task's wrapper a name of its own in the task's module, where a process
+    pool's pickle finds it (see `_pool`): as taskiq stores the original function there, under
+    the name the wrapper would otherwise carry."""
+    name = f"{function.__name__}__injectq"
+    qualname: str = getattr(function, "__qualname__", name)
+    wrapper.__name__ = name
+    wrapper.__qualname__ = qualname.rpartition(".")[0] + "." + name if "." in qualname else name
+    module = sys.modules.get(function.__module__)
+    if module is not None and "." not in qualname:  # a task inside a function is not importable
+        setattr(module, name, wrapper)
 
 
 def unusable(function: Callable[..., Any], error: InjectQError) -> Callable[..., Any]:
@@ -363,40 +515,7 @@ def _sync_wrapper(attempt: Attempt) -> Callable[..., Any]:
             return function(*args, **kwargs)
         received.set(None)
         deadline = attempt.deadlines.pop(message.task_id, None) if attempt.deadlines else None
-        try:
-            scope, info = attempt.open(message, args, kwargs)
-        except _Rejected as rejected:
-            if deadline is not None:
-                deadline.finish(attempt.loop)
-            rejected.scope.close(rejected.reason)
-            raise rejected.reason from None
-        if deadline is not None:
-            deadline.attach(scope)
-        error: BaseException | None = None
-        try:
-            if attempt.hooks:
-                attempt.hook("before_task", info)
-            injector = attempt.injector
-            if injector.needs_await:  # async factories run on the worker's loop
-                attempt.on_loop(injector.aresolve(kwargs, scope))
-            else:
-                injector.resolve(kwargs, scope)
-            result = function(*args, **kwargs)
-            expired = None if deadline is None else deadline.finish(attempt.loop)
-            if expired is not None:
-                raise expired  # taskiq reported it failed: so it is
-            if attempt.hooks:
-                attempt.hook("after_task", info, result)
-            return result
-        except BaseException as raised:
-            error = raised
-            if deadline is not None:
-                deadline.finish(attempt.loop)
-            if attempt.hooks and isinstance(raised, Exception):
-                attempt.hook("on_task_error", info, raised)
-            raise
-        finally:
-            _close_sync(attempt, scope, error)
+        return attempt.run_sync(message, args, kwargs, attempt.loop, deadline)
 
     return run_attempt
 
@@ -409,12 +528,51 @@ def _timed_out(timeout: tuple[float, str, float]) -> TimeoutError | None:
     return TimeoutError(f"{where} ran past its timeout of {seconds:g} s")
 
 
-def _close_sync(attempt: Attempt, scope: Scope, error: BaseException | None) -> None:
-    """Close from a sync task's thread; async finalizers run on the worker's loop."""
+def run_or_discard(loop: asyncio.AbstractEventLoop | None, awaitable: Awaitable[Any]) -> Any:
+    """`run_on`, closing a coroutine that never ran when the loop does not run it."""
+    try:
+        return run_on(loop, awaitable)
+    except RuntimeError as refused:  # LoopStoppedError, or called on the loop's own thread
+        if not getattr(refused, "started", False) and inspect.iscoroutine(awaitable):
+            awaitable.close()
+        raise
+
+
+def _close_sync(
+    scope: Scope, error: BaseException | None, loop: asyncio.AbstractEventLoop | None, info: object
+) -> None:
+    """Close from a sync task's thread: async finalizers run on `loop` (the worker's), or on
+    a loop of the thread's own when that one does not run (any more)."""
     if not scope.needs_async_close:
         scope.close(error)
         return
+    closing = scope.aclose(error)
     try:
-        attempt.on_loop(scope.aclose(error))
-    except RuntimeError:  # no loop known (not run by a worker): close what can close here
-        scope.close(error)
+        run_on(loop, closing)
+    except LoopStoppedError as stopped:
+        if stopped.started:
+            logger.error(
+                "the worker's event loop stopped while it closed the scope of %s: the "
+                "finalizers not yet run there did not run",
+                info,
+            )
+            return
+        try:
+            run_own_loop(closing)
+        except Exception:
+            logger.exception("the async finalizers of %s did not run", info)
+
+
+def run_own_loop(awaitable: Awaitable[Any]) -> Any:
+    """Run `awaitable` to its end on a new event loop of this thread's own."""
+
+    async def run() -> Any:
+        return await awaitable
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(run())
+    finally:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()

@@ -4,8 +4,10 @@ Client side (`pre_send`): a value for an injected parameter is rejected, and the
 propagated context is added to the labels (a value the task needs and the sender cannot
 supply fails the send). Worker side (`pre_execute`): the message is handed to the task's
 wrapper (see `_attempt`; tasks are wrapped when registered, see `_registry`) through a
-context variable. taskiq does not guard its hooks (a hook that raises loses the result and the
-acknowledgement), so `pre_execute` never raises; the wrapper fails the attempt instead.
+context variable; when the receiver runs sync tasks in a process pool, its executor is
+wrapped so that the message goes to the pool process with the call (see `_pool`). taskiq
+does not guard its hooks (a hook that raises loses the result and the acknowledgement), so
+`pre_execute` never raises; the wrapper fails the attempt instead.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ._attempt import (
     wrap,
 )
 from ._injected import supplied_injected
+from ._pool import carry_messages
 from ._run import received
 
 if TYPE_CHECKING:
@@ -124,6 +127,8 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
             if attempt is not None:
                 if attempt.is_sync or "timeout" in message.labels:
                     attempt.prepare(message)
+                if attempt.is_sync:
+                    carry_messages()  # under a process pool, the message goes with the call
                 received.set(message)
         except Exception:
             logger.exception("InjectQ could not prepare task %s", message.task_id)
