@@ -194,11 +194,36 @@ class InjectQ:
             # an unbound propagated key arrives with the work (or is given as context)
             return Provider(key, Kind.CONTEXT_VALUE, None, CONTEXT, "context")
         if can_autowire(key):
+            bound = self._instance_of(key)
+            if bound is not None:
+                return bound
             lifetime = declared_lifetime(key) or TRANSIENT
             return Provider(key, Kind.CALL, key, lifetime, "autowired")
         raise MissingBindingError(
             f"no binding for {key_name(key)}", path=(key_name(key),), fix=missing_fix(key)
         )
+
+    def _instance_of(self, cls: Any) -> Provider | None:
+        """The one instance bound under another key (`container[Base] = Impl(...)`) whose
+        class is `cls`: asked for by its own class, it is that instance, not a new one."""
+        found = [
+            provider
+            for provider in self._bindings.values()
+            if provider.kind is Kind.INSTANCE and type(provider.target) is cls
+        ]
+        if not found:
+            return None
+        if len(found) > 1:
+            keys = ", ".join(key_name(provider.key) for provider in found)
+            raise BindingError(
+                f"{key_name(cls)} is not bound, and instances of it are bound under {keys}: "
+                "which one it means is not clear",
+                path=(key_name(cls),),
+                fix=f"bind {key_name(cls)} itself: container[{key_name(cls)}] = "
+                f"container.get(<one of {keys}>)",
+            )
+        (bound,) = found
+        return Provider(cls, Kind.INSTANCE, bound.target, bound.lifetime, bound.origin)
 
     def _can_provide(self, key: Any) -> bool:
         return (

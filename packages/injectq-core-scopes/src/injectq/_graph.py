@@ -130,9 +130,27 @@ class Graph:
         self, dependency: InjectedParameter, stack: list[Any] | None = None
     ) -> Node | None:
         """The node injected into `dependency`, or None when it keeps its default (or None)."""
+        named = by_name(dependency, self._can_provide)
+        if named is not None:
+            return self._analyse(named, [] if stack is None else stack)
         if not is_injected(dependency, self._can_provide, self._can_autowire):
             return None
         return self._analyse(dependency.key, [] if stack is None else stack)
+
+
+#: the types a value is injected into by the parameter's name (as injectq 0.5.0 did)
+PLAIN_TYPES: frozenset[Any] = frozenset({str, int, float, bool, bytes})
+
+
+def by_name(dependency: InjectedParameter, can_provide: Callable[[Any], bool]) -> str | None:
+    """The string key a parameter is injected from by its name: `db_url: str` gets the value
+    bound as `container["db_url"]` when nothing provides `str` itself. Only for plain types
+    (`str`, `int`, `float`, `bool`, `bytes`), where the type says nothing about which value is
+    meant; any other parameter is injected by its type."""
+    key = dependency.key
+    if key in PLAIN_TYPES and can_provide(dependency.name) and not can_provide(key):
+        return dependency.name
+    return None
 
 
 def is_injected(

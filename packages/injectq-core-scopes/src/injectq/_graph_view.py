@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._errors import InjectQError, MissingBindingError
-from ._graph import is_injected
+from ._graph import by_name, is_injected
 from ._graph_problems import Problems
 from ._keys import check_key, key_name
 from ._lifetimes import SCOPED, SINGLETON, TRANSIENT
@@ -139,7 +139,14 @@ class _Walk:
             self._add(node_id, name, error.problem, "problem", None)
             return []
         self._add(node_id, name, *_lifetime(provider), provider)
-        return [d.key for d in found if is_injected(d, self._can_provide, self._can_autowire)]
+        keys: list[Any] = []
+        for dependency in found:
+            named = by_name(dependency, self._can_provide)
+            if named is not None:
+                keys.append(named)
+            elif is_injected(dependency, self._can_provide, self._can_autowire):
+                keys.append(dependency.key)
+        return keys
 
     def _add(
         self, node_id: str, name: str, detail: str, style: str, provider: Provider | None

@@ -70,6 +70,22 @@ else:
         def __class_getitem__(cls, key: Any) -> Any:
             return Annotated[(key, INJECT_MARKER, *framework_markers(key))]
 
+        def __new__(cls, key: Any) -> Any:  # type: ignore[misc]
+            # `x: T = Inject(T)`, as injectq 0.5.0 wrote it: a marker naming its key
+            return KeyMarker(key)
+
+
+class KeyMarker:
+    """The marker `Inject(key)` makes (a parameter default): inject `key` here."""
+
+    __slots__ = ("__injectq_key__",)
+
+    def __init__(self, key: Any) -> None:
+        self.__injectq_key__ = key
+
+    def __repr__(self) -> str:
+        return f"Inject({self.__injectq_key__!r})"
+
 
 @dataclass(frozen=True, slots=True)
 class InjectedParameter:
@@ -159,7 +175,7 @@ def read_parameters(
                 key=key,
                 position=None if parameter.kind is parameter.KEYWORD_ONLY else index,
                 positional_only=parameter.kind is parameter.POSITIONAL_ONLY,
-                default=MISSING if is_marker(default) else default,
+                default=MISSING if is_marker(default) or _marker_in_alias(default) else default,
                 optional=optional,
                 marked=marked,
             )
@@ -176,6 +192,13 @@ def _read(name: str, annotation: Any, default: object, owner: str) -> tuple[Any,
     """(key, optional, marked) of one parameter; None when it has no annotation and no marker."""
     base, optional = unwrap_optional(annotation)
     marker: object = default if is_marker(default) else None
+    aliased = _marker_in_alias(default)
+    if aliased is not None:
+        # `g: Greeter = Inject[Greeter]` (a default, as injectq 0.5.0 taught it): the alias's
+        # own type is the key; `Inject["db_url"]` there names a string key
+        marker, key_of_default = aliased
+        if annotation is MISSING:
+            annotation = base = key_of_default
     if typing.get_origin(base) is Annotated:
         inner, *metadata = typing.get_args(base)
         found = next((meta for meta in metadata if is_marker(meta)), None)
@@ -186,6 +209,8 @@ def _read(name: str, annotation: Any, default: object, owner: str) -> tuple[Any,
     if marker is None:
         return None if annotation is MISSING else (base, optional, False)
     key: object = getattr(marker, MARKER_ATTRIBUTE)
+    if key is None and aliased is not None:
+        key = aliased[1]
     if key is None:
         if annotation is MISSING:
             raise BindingError(
@@ -197,6 +222,20 @@ def _read(name: str, annotation: Any, default: object, owner: str) -> tuple[Any,
         return base, optional, True
     explicit, explicit_optional = unwrap_optional(key)
     return explicit, optional or explicit_optional, True
+
+
+def _marker_in_alias(default: object) -> tuple[object, Any] | None:
+    """(marker, key) when `default` is `Inject[key]` itself (an `Annotated` alias holding a
+    marker); a string key written there (`Inject["db_url"]`) is that string."""
+    if typing.get_origin(default) is not Annotated:
+        return None
+    inner, *metadata = typing.get_args(default)
+    found = next((meta for meta in metadata if is_marker(meta)), None)
+    if found is None:
+        return None
+    if isinstance(inner, typing.ForwardRef):
+        inner = inner.__forward_arg__
+    return found, inner
 
 
 def unwrap_optional(annotation: Any) -> tuple[Any, bool]:

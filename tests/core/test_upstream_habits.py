@@ -1,0 +1,115 @@
+"""Code written for injectq 0.5.0: what it documented either works the same here, or fails
+at once with an error that names this project's way; never a silent difference."""
+
+from __future__ import annotations
+
+import pytest
+
+from injectq import BindingError, Inject, InjectQ, inject
+
+
+class Greeter:
+    def __init__(self, greeting: str = "hello") -> None:
+        self.greeting = greeting
+
+    def greet(self, name: str) -> str:
+        return f"{self.greeting} {name}"
+
+
+class Base:
+    pass
+
+
+class Impl(Base):
+    def __init__(self, name: str = "default") -> None:
+        self.name = name
+
+
+def test_inject_of_a_type_as_a_default_injects_it() -> None:
+    container = InjectQ()
+    container.bind(Greeter, Greeter("hi"))
+
+    @inject(container=container)
+    def greet(name: str, greeter: Greeter = Inject[Greeter]) -> str:
+        return greeter.greet(name)
+
+    assert greet("ada") == "hi ada"
+    assert greet("bob", greeter=Greeter("yo")) == "yo bob"  # a value given still wins
+
+
+def test_inject_of_a_string_as_a_default_injects_that_key() -> None:
+    container = InjectQ()
+    container["db_url"] = "postgresql://localhost/app"
+
+    @inject(container=container)
+    def connect(url: str = Inject["db_url"]) -> str:
+        return url
+
+    assert connect() == "postgresql://localhost/app"
+
+
+def test_inject_called_with_a_key_is_a_marker_too() -> None:
+    container = InjectQ()
+
+    @inject(container=container)
+    def greet(name: str, greeter: Greeter = Inject(Greeter)) -> str:  # noqa: B008
+        return greeter.greet(name)
+
+    assert greet("cy") == "hello cy"
+
+
+def test_an_instance_bound_under_its_base_class_is_what_its_own_class_gets() -> None:
+    container = InjectQ()
+    container[Base] = Impl("configured")
+    assert container.get(Impl) is container.get(Base)
+    assert container.get(Impl).name == "configured"
+
+
+def test_two_instances_of_one_class_under_other_keys_are_an_error_not_a_guess() -> None:
+    container = InjectQ()
+    container[Base] = Impl("one")
+    container["spare"] = Impl("two")
+    with pytest.raises(BindingError, match="which one it means is not clear"):
+        container.get(Impl)
+
+
+def test_a_plain_typed_parameter_is_injected_by_its_name_when_the_type_is_not_bound() -> None:
+    container = InjectQ()
+    container["db_url"] = "postgresql://localhost/app"
+    container["pool_size"] = 5
+
+    @inject(container=container)
+    def create(db_url: str, pool_size: int) -> str:
+        return f"{db_url} ({pool_size})"
+
+    class Repository:
+        def __init__(self, db_url: str) -> None:
+            self.db_url = db_url
+
+    assert create() == "postgresql://localhost/app (5)"
+    assert container.get(Repository).db_url == "postgresql://localhost/app"
+    container.validate()
+
+
+def test_a_bound_plain_type_still_wins_over_the_name() -> None:
+    container = InjectQ()
+    container[str] = "by type"
+    container["db_url"] = "by name"
+
+    @inject(container=container)
+    def create(db_url: str) -> str:
+        return db_url
+
+    assert create() == "by type"
+
+
+def test_a_test_double_that_does_not_inherit_is_refused_by_bind_naming_override() -> None:
+    class MockGreeter:
+        def greet(self, name: str) -> str:
+            return f"mock {name}"
+
+    container = InjectQ()
+    with pytest.raises(BindingError, match=r"container\.override"):
+        container[Greeter] = MockGreeter()
+    with container.override(Greeter, MockGreeter()):
+        assert container.get(Greeter).greet("x") == "mock x"
