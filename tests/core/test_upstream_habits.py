@@ -113,3 +113,43 @@ def test_a_test_double_that_does_not_inherit_is_refused_by_bind_naming_override(
         container[Greeter] = MockGreeter()
     with container.override(Greeter, MockGreeter()):
         assert container.get(Greeter).greet("x") == "mock x"
+
+
+def test_membership_has_try_get_and_del_work_like_a_dict_of_bindings() -> None:
+    container = InjectQ()
+    container[Greeter] = Greeter("hi")
+    assert Greeter in container
+    assert container.has(Greeter)
+    assert Base not in container  # autowirable, but not bound
+    assert [] not in container  # not a key at all: not in it
+    assert container.try_get("missing", "fallback") == "fallback"
+    assert container.try_get(Greeter).greeting == "hi"
+    del container[Greeter]
+    assert Greeter not in container
+    assert container.get(Greeter).greeting == "hello"  # autowired again
+    with pytest.raises(KeyError):
+        del container[Greeter]
+
+
+def test_the_exception_names_of_0_5_0_catch_what_they_meant() -> None:
+    import injectq
+    from injectq.utils.exceptions import DependencyNotFoundError, InjectionError
+
+    assert DependencyNotFoundError is injectq.MissingBindingError
+    assert injectq.AlreadyRegisteredError is injectq.BindingError
+    assert InjectionError is injectq.InjectQError
+    with pytest.raises(DependencyNotFoundError):
+        InjectQ().get("db_url")
+
+
+def test_a_factorys_own_exception_reaches_the_caller_as_itself() -> None:
+    class NotFoundHTTPError(Exception):
+        pass
+
+    def lookup() -> Greeter:
+        raise NotFoundHTTPError("404")
+
+    container = InjectQ()
+    container.bind_factory(Greeter, lookup)
+    with pytest.raises(NotFoundHTTPError):
+        container.get(Greeter)

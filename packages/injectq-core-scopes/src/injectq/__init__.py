@@ -30,20 +30,24 @@ from ._parameters import (
 )
 from ._scope import Scope, ScopeOpener
 from ._validation import EntryPoint, ValidationWarning
+from .utils.exceptions import AlreadyRegisteredError, DependencyNotFoundError, InjectionError
 
 __all__ = [
+    "AlreadyRegisteredError",
     "AsyncFactoryError",
     "Binder",
     "BindingError",
     "CaptiveDependencyError",
     "CircularDependencyError",
     "Deferred",
+    "DependencyNotFoundError",
     "EntryPoint",
     "FinalizationError",
     "Inject",
     "InjectQ",
     "InjectQError",
     "InjectedParameter",
+    "InjectionError",
     "Injector",
     "Lifespan",
     "MissingBindingError",

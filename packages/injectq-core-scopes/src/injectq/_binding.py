@@ -103,6 +103,10 @@ class Sources:
     def __init__(self) -> None:
         self._modules: dict[Any, type[Module] | None] = {}
 
+    def forget(self, key: Any) -> None:
+        """`key` is bound by no one any more."""
+        self._modules.pop(key, None)
+
     def record(self, key: Any, module: Module | None) -> None:
         """Record who binds `key` now; refuse a second Module that does not say it overrides."""
         earlier = self._modules.get(key)

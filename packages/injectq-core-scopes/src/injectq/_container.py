@@ -233,6 +233,40 @@ class InjectQ:
             or key in self._propagation.entries
         )
 
+    def unbind(self, key: Any) -> None:
+        """Remove `key`'s binding (`del container[key]`); KeyError when it has none. An
+        instance already made for it stays where it is (its finalizer runs when its scope
+        closes); what resolves `key` from now on is recompiled."""
+        with self._resolution.lock:
+            if key not in self._bindings:
+                raise KeyError(f"{key_name(key)} is not bound")
+            del self._bindings[key]
+            self._sources.forget(key)
+            self._resolution.clear()
+
+    def __delitem__(self, key: Any) -> None:
+        self.unbind(key)
+
+    def __contains__(self, key: object) -> bool:
+        """`key in container`: True when `key` is bound, overridden or a scope context key
+        (what `is_bound` says; a key that cannot be one is not in it)."""
+        try:
+            return self._can_provide(key)
+        except TypeError:  # unhashable: never a key
+            return False
+
+    def has(self, key: Any) -> bool:
+        """`key in container` (injectq 0.5.0's name)."""
+        return key in self
+
+    def try_get(self, key: Any, default: Any = None) -> Any:
+        """`get(key)`, or `default` when nothing provides `key` (MissingBindingError); any
+        other error is raised."""
+        try:
+            return self.get(key)
+        except MissingBindingError:
+            return default
+
     def is_bound(self, key: Any) -> bool:
         """True when `key` has a binding, an override or is a scope context key."""
         return self._can_provide(key)

@@ -1,0 +1,1 @@
+"""`injectq.utils`: the import paths injectq 0.5.0 had (see `injectq.utils.exceptions`)."""
