@@ -6,12 +6,16 @@ from injectq import Inject
 from ._dependency import InjectQDependency, InjectQDepends
 from ._middleware import InjectQMiddleware
 from ._setup import route_entry_points, setup_fastapi_integration
+from ._upstream import InjectAPI, InjectFastAPI, setup_fastapi
 
 __all__ = [
     "Inject",
+    "InjectAPI",
+    "InjectFastAPI",
     "InjectQDependency",
     "InjectQDepends",
     "InjectQMiddleware",
     "route_entry_points",
+    "setup_fastapi",
     "setup_fastapi_integration",
 ]

@@ -10,6 +10,7 @@ from ._run import TaskInfo
 from ._scheduler import SchedulerError, TaskiqScheduler, TaskResultTimeoutError
 from ._schedules import InMemoryScheduleSource, SchedulerTypeError, SchedulerValueError
 from ._setup import find_middleware, setup_taskiq_integration, task_entry_points
+from ._upstream import InjectTask, InjectTaskiq, setup_taskiq
 
 __all__ = [
     "CronError",
@@ -18,6 +19,8 @@ __all__ = [
     "Inject",
     "InjectQDependency",
     "InjectQTaskiqMiddleware",
+    "InjectTask",
+    "InjectTaskiq",
     "InjectedArgumentError",
     "SchedulerError",
     "SchedulerTypeError",
@@ -28,6 +31,7 @@ __all__ = [
     "TaskiqMiddleware",
     "TaskiqScheduler",
     "find_middleware",
+    "setup_taskiq",
     "setup_taskiq_integration",
     "task_entry_points",
 ]

@@ -5,10 +5,13 @@ from __future__ import annotations
 try:
     from injectq_fastapi import (
         Inject,
+        InjectAPI,
+        InjectFastAPI,
         InjectQDependency,
         InjectQDepends,
         InjectQMiddleware,
         route_entry_points,
+        setup_fastapi,
         setup_fastapi_integration,
     )
 except ModuleNotFoundError as error:
@@ -20,9 +23,12 @@ except ModuleNotFoundError as error:
 
 __all__ = [
     "Inject",
+    "InjectAPI",
+    "InjectFastAPI",
     "InjectQDependency",
     "InjectQDepends",
     "InjectQMiddleware",
     "route_entry_points",
+    "setup_fastapi",
     "setup_fastapi_integration",
 ]

@@ -5,11 +5,14 @@ from __future__ import annotations
 try:
     from injectq_fastmcp import (
         Inject,
+        InjectMCP,
         InjectQDependency,
         InjectQDepends,
         InjectQMiddleware,
+        get_container_mcp,
         mcp_entry_points,
         setup_fastmcp_integration,
+        setup_mcp,
     )
 except ModuleNotFoundError as error:
     if error.name not in {"injectq_fastmcp", "fastmcp", "mcp", "uncalled_for"}:
@@ -20,9 +23,12 @@ except ModuleNotFoundError as error:
 
 __all__ = [
     "Inject",
+    "InjectMCP",
     "InjectQDependency",
     "InjectQDepends",
     "InjectQMiddleware",
+    "get_container_mcp",
     "mcp_entry_points",
     "setup_fastmcp_integration",
+    "setup_mcp",
 ]

@@ -10,6 +10,8 @@ try:
         InjectedArgumentError,
         InjectQDependency,
         InjectQTaskiqMiddleware,
+        InjectTask,
+        InjectTaskiq,
         InMemoryScheduleSource,
         SchedulerError,
         SchedulerTypeError,
@@ -20,6 +22,7 @@ try:
         TaskResult,
         TaskResultTimeoutError,
         find_middleware,
+        setup_taskiq,
         setup_taskiq_integration,
         task_entry_points,
     )
@@ -37,6 +40,8 @@ __all__ = [
     "Inject",
     "InjectQDependency",
     "InjectQTaskiqMiddleware",
+    "InjectTask",
+    "InjectTaskiq",
     "InjectedArgumentError",
     "SchedulerError",
     "SchedulerTypeError",
@@ -47,6 +52,7 @@ __all__ = [
     "TaskiqMiddleware",
     "TaskiqScheduler",
     "find_middleware",
+    "setup_taskiq",
     "setup_taskiq_integration",
     "task_entry_points",
 ]
