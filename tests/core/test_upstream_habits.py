@@ -153,3 +153,34 @@ def test_a_factorys_own_exception_reaches_the_caller_as_itself() -> None:
     container.bind_factory(Greeter, lookup)
     with pytest.raises(NotFoundHTTPError):
         container.get(Greeter)
+
+
+def test_the_testing_helpers_of_0_5_0_are_faces_of_override_and_a_fresh_default() -> None:
+    from injectq.testing import TestModule, override_dependency, test_container
+
+    class MockGreeter:  # a double that does not inherit
+        def greet(self, name: str) -> str:
+            return f"mock {name}"
+
+    with test_container() as container:
+        assert InjectQ.get_instance() is container
+        container.install(TestModule().bind_value(Greeter, MockGreeter()).mock(Base))
+        assert container.get(Greeter).greet("a") == "mock a"
+        assert container.get(Base) is container.get(Base)
+        with override_dependency(Greeter, Greeter("over")):
+            assert container.get(Greeter).greet("b") == "over b"
+
+        @inject
+        def greet(greeter: Greeter = Inject[Greeter]) -> str:
+            return greeter.greet("c")
+
+        assert greet() == "mock c"  # @inject without a container: the default one
+    assert InjectQ.get_instance() is not container
+
+
+def test_reset_instance_forgets_the_default_container() -> None:
+    outside = InjectQ.get_instance()
+    with InjectQ.test_mode() as first:  # puts `outside` back after the block
+        InjectQ.reset_instance()
+        assert InjectQ.get_instance() is not first
+    assert InjectQ.get_instance() is outside

@@ -7,6 +7,7 @@ import inspect
 import os
 import threading
 import weakref
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast, overload
@@ -36,7 +37,7 @@ from ._scope import Scope, ScopeOpener, ScopeRuntime
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
     from contextlib import AbstractContextManager
 
     from ._graph_render import GraphFormat
@@ -102,6 +103,29 @@ class InjectQ:
                     cls._default = InjectQ()
                 default = cls._default
         return default
+
+    @classmethod
+    def reset_instance(cls) -> None:
+        """Forget the process-wide default container (the next `get_instance()` makes a new
+        one). Its singletons are not closed here: close it first if it made any."""
+        with cls._default_lock:
+            cls._default = None
+
+    @classmethod
+    @contextmanager
+    def test_mode(cls) -> Generator[InjectQ]:
+        """A new container that is the process-wide default while the block runs (what
+        `InjectQ.get_instance()` and `@inject` without a container use); closed after it,
+        and the previous default put back."""
+        container = cls()
+        with cls._default_lock:
+            previous, cls._default = cls._default, container
+        try:
+            yield container
+        finally:
+            with cls._default_lock:
+                cls._default = previous
+            container.close()
 
     # binding
 
