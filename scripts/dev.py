@@ -4,6 +4,7 @@
     python3 scripts/dev.py demo    # install everything, then run the demo
     python3 scripts/dev.py test    # install everything, then run every quality gate and test
     python3 scripts/dev.py bench   # install everything, then run the benchmarks
+    python3 scripts/dev.py compat  # injectq 0.5.0's own tests against this project
 
 uv is installed into `.tools/` with pip when it is not on PATH; it always uses the Python that
 runs this script (it never downloads an interpreter).
@@ -178,7 +179,13 @@ def test(uv: str, env: dict[str, str], arguments: list[str]) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"demo": demo, "test": test, "bench": bench}
+def compat(uv: str, env: dict[str, str], arguments: list[str]) -> int:
+    sync(uv, env)
+    say("injectq 0.5.0's own test suite, unchanged, against this project")
+    return run(uv, env, "python", "scripts/compat.py", *arguments)
+
+
+COMMANDS = {"demo": demo, "test": test, "bench": bench, "compat": compat}
 
 
 def main() -> int:

@@ -184,3 +184,26 @@ def test_reset_instance_forgets_the_default_container() -> None:
         InjectQ.reset_instance()
         assert InjectQ.get_instance() is not first
     assert InjectQ.get_instance() is outside
+
+
+def test_scope_type_names_are_the_lifetime_strings() -> None:
+    from injectq import ScopeType
+
+    container = InjectQ()
+    container.bind(Greeter, Greeter, scope=ScopeType.TRANSIENT)
+    container.bind(Base, Impl, scope=ScopeType.SINGLETON)
+    assert container.get(Greeter) is not container.get(Greeter)
+    assert container.get(Base) is container.get(Base)
+
+
+def test_the_import_paths_of_0_5_0_reach_this_projects_names() -> None:
+    import injectq
+    from injectq.decorators import inject as inject_from_decorators
+    from injectq.decorators.inject import Inject as InjectFromDecorators
+    from injectq.decorators.singleton import singleton
+    from injectq.utils import DependencyNotFoundError
+
+    assert inject_from_decorators is injectq.inject
+    assert InjectFromDecorators is injectq.Inject
+    assert singleton is injectq.singleton
+    assert DependencyNotFoundError is injectq.MissingBindingError

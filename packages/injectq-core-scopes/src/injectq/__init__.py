@@ -18,7 +18,7 @@ from ._frameworks import add_framework_marker
 from ._inject import inject
 from ._injector import Injector
 from ._lifespan import Lifespan
-from ._lifetimes import scoped, singleton, transient
+from ._lifetimes import ScopeType, scoped, singleton, transient
 from ._module import Binder, Module, provider
 from ._parameters import (
     Inject,
@@ -56,6 +56,7 @@ __all__ = [
     "Scope",
     "ScopeError",
     "ScopeOpener",
+    "ScopeType",
     "ValidationError",
     "ValidationWarning",
     "add_framework_marker",

@@ -103,3 +103,16 @@ def scoped(target: Any = None, /) -> Any:
 
         return mark
     return _mark(target, SCOPED)
+
+
+class ScopeType:
+    """injectq 0.5.0's lifetime names, as the plain strings InjectQ takes everywhere a
+    lifetime or scope name goes (`bind(..., scope=ScopeType.SINGLETON)`)."""
+
+    __slots__ = ()
+
+    SINGLETON: Final = "singleton"
+    TRANSIENT: Final = "transient"
+    SCOPED: Final = "scoped"
+    REQUEST: Final = "request"
+    ACTION: Final = "action"
