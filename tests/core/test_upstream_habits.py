@@ -207,3 +207,69 @@ def test_the_import_paths_of_0_5_0_reach_this_projects_names() -> None:
     assert InjectFromDecorators is injectq.Inject
     assert singleton is injectq.singleton
     assert DependencyNotFoundError is injectq.MissingBindingError
+
+
+def test_factories_are_handed_back_called_with_arguments_or_invoked() -> None:
+    from injectq import MissingBindingError
+
+    container = InjectQ()
+    container[Greeter] = Greeter("hi")
+
+    def make_report(title: str, greeter: Greeter) -> str:
+        return greeter.greet(title)
+
+    container.factories["report"] = make_report
+    assert container.factories["report"] is make_report
+    assert "report" in container.factories
+    assert container.call_factory("report", "x", Greeter("yo")) == "yo x"
+    assert container.invoke("report", "q3") == "hi q3"  # greeter injected, title given
+    del container.factories["report"]
+    with pytest.raises(MissingBindingError):
+        container.get_factory("report")
+
+
+async def test_async_factories_are_invoked_and_awaited() -> None:
+    container = InjectQ()
+
+    async def make_label(prefix: str, greeter: Greeter) -> str:
+        return greeter.greet(prefix)
+
+    container.bind_factory("label", make_label)
+    assert await container.ainvoke("label", "async") == "hello async"
+    assert await container.acall_factory("label", "direct", Greeter("yo")) == "yo direct"
+
+
+def test_a_container_made_current_with_context_serves_inject_and_get_instance() -> None:
+    container = InjectQ()
+    container[Greeter] = Greeter("from the context")
+
+    @inject
+    def greet(greeter: Greeter = Inject[Greeter]) -> str:
+        return greeter.greet("d")
+
+    with container.context():
+        assert InjectQ.get_instance() is container
+        assert greet() == "from the context d"
+    assert InjectQ.get_instance() is not container
+
+
+def test_the_constructor_bind_instance_install_module_and_clear_of_0_5_0() -> None:
+    from injectq import AlreadyRegisteredError, Module
+
+    class Settings(Module):
+        def configure(self, binder: object) -> None:
+            binder.bind(Greeter, Greeter("from a module"))  # type: ignore[attr-defined]
+
+    container = InjectQ(modules=[Settings()], thread_safe=True)
+    assert container.get(Greeter).greeting == "from a module"
+    container.bind_instance(type, Greeter)  # a class object, as itself
+    assert container.get(type) is Greeter
+    container.bind_instance("nothing", None, allow_none=True)
+    assert container.get("nothing") is None
+    container.clear()
+    assert Greeter not in container
+
+    strict = InjectQ(allow_override=False)
+    strict.install_module(Settings())
+    with pytest.raises(AlreadyRegisteredError, match="already bound"):
+        strict[Greeter] = Greeter()

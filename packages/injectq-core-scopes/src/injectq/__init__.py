@@ -1,6 +1,6 @@
 """InjectQ: typed dependency injection with correct scopes for APIs, workers and MCP servers."""
 
-from ._container import InjectQ
+from ._container import ContainerContext, InjectQ
 from ._context import Deferred
 from ._errors import (
     AsyncFactoryError,
@@ -39,6 +39,7 @@ __all__ = [
     "BindingError",
     "CaptiveDependencyError",
     "CircularDependencyError",
+    "ContainerContext",
     "Deferred",
     "DependencyNotFoundError",
     "EntryPoint",

@@ -8,7 +8,7 @@ import os
 import threading
 import weakref
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast, overload
 
@@ -23,11 +23,12 @@ from ._binding import (
     value_provider,
 )
 from ._errors import BindingError, MissingBindingError
+from ._factories import Factories, awaited, invoke_arguments
 from ._graph import Graph
 from ._injector import Injector
 from ._keys import check_key, key_name
 from ._lifespan import Lifespan, Serving
-from ._lifetimes import CONTEXT, SCOPED, TRANSIENT, declared_lifetime
+from ._lifetimes import CONTEXT, SCOPED, SINGLETON, TRANSIENT, declared_lifetime
 from ._overrides import Overrides
 from ._parameters import InjectedParameter, marked_parameters
 from ._propagation import DEFAULT_MAX_BYTES, Propagation, check_propagated_lifetime
@@ -47,6 +48,41 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+#: the container `with container.context():` made current in this context
+_active_container: ContextVar[InjectQ | None] = ContextVar("injectq_container", default=None)
+
+
+class ContainerContext:
+    """What `container.context()` returns: while open, `InjectQ.get_instance()` (and so
+    `@inject` without a container) is that container, in this thread or task only."""
+
+    __slots__ = ("_token", "container")
+
+    def __init__(self, container: InjectQ) -> None:
+        self.container = container
+        self._token: Token[InjectQ | None] | None = None
+
+    def __enter__(self) -> InjectQ:
+        self._token = _active_container.set(self.container)
+        return self.container
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _active_container.reset(self._token)
+            self._token = None
+
+    async def __aenter__(self) -> InjectQ:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.__exit__(*exc_info)
+
+    @staticmethod
+    def get_current() -> InjectQ | None:
+        """The container made current with `context()`, if any."""
+        return _active_container.get()
+
+
 #: every container of the process, for what a forked child must forget (held weakly)
 _containers: weakref.WeakSet[InjectQ] = weakref.WeakSet()
 
@@ -62,7 +98,18 @@ class InjectQ:
     _default_lock: ClassVar[threading.Lock] = threading.Lock()
     _forgets_at_fork: ClassVar[bool] = False
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        modules: Iterable[Module] = (),
+        *,
+        allow_override: bool = True,
+        thread_safe: bool = True,
+    ) -> None:
+        """A container; `modules` are installed in order. `allow_override=False` makes
+        binding a key twice an `AlreadyRegisteredError` (a `BindingError`). `thread_safe` is
+        accepted for injectq 0.5.0's code: an InjectQ container always is."""
+        del thread_safe
+        self._allow_override = allow_override
         self._bindings: dict[Any, Provider] = {}
         self._sources = Sources()
         self._context_keys: set[Any] = set()
@@ -89,6 +136,8 @@ class InjectQ:
         self.__dict__["get"] = getter(self._resolution)
         self.__dict__["aget"] = agetter(self._resolution)
         self.__dict__["scope"] = partial(Scope, runtime)
+        for module in modules:
+            self.install(module)
 
     def __repr__(self) -> str:
         return f"<InjectQ {len(self._bindings)} bindings>"
@@ -96,6 +145,9 @@ class InjectQ:
     @classmethod
     def get_instance(cls) -> InjectQ:
         """The process-wide default container, created on first use."""
+        active = _active_container.get()
+        if active is not None:  # `with container.context():`
+            return active
         default = cls._default
         if default is None:
             with cls._default_lock:
@@ -103,6 +155,11 @@ class InjectQ:
                     cls._default = InjectQ()
                 default = cls._default
         return default
+
+    def context(self) -> ContainerContext:
+        """`with container.context():` makes this container the one `InjectQ.get_instance()`
+        and `@inject` without a container use, in this context (thread or task) only."""
+        return ContainerContext(self)
 
     @classmethod
     def reset_instance(cls) -> None:
@@ -138,6 +195,33 @@ class InjectQ:
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.bind(key, value)
+
+    def bind_instance(self, key: Any, instance: Any, *, allow_none: bool = False) -> None:
+        """Bind `instance` itself, even a class object (`bind` would build a class). `None`
+        is refused unless `allow_none`: then `key` resolves to None."""
+        if instance is None and not allow_none:
+            raise BindingError(
+                f"bind_instance({key_name(key)}, None): None is not an instance",
+                path=(key_name(key),),
+                fix="pass allow_none=True to make the key resolve to None",
+            )
+        check_key(key, action="bind")
+        self._register(Provider(key, Kind.INSTANCE, instance, SINGLETON, "bind_instance"))
+
+    def install_module(self, module: Module) -> None:
+        """`install(module)` (injectq 0.5.0's name)."""
+        self.install(module)
+
+    def clear(self) -> None:
+        """Close the singletons, then forget every binding, context key and propagated key:
+        the container is as new."""
+        self.close()
+        with self._resolution.lock:
+            self._bindings.clear()
+            self._sources = Sources()
+            self._context_keys.clear()
+            self._propagation.entries.clear()
+            self._resolution.clear()
 
     def bind_factory(
         self, key: Any, factory: Callable[..., Any], *, scope: str | None = None
@@ -184,6 +268,13 @@ class InjectQ:
                 )
             if key in self._propagation.entries:
                 check_propagated_lifetime(provider)
+            if not self._allow_override and key in self._bindings:
+                raise BindingError(
+                    f"{key_name(key)} is already bound (the container was made with "
+                    "allow_override=False)",
+                    path=(key_name(key),),
+                    fix="bind each key once, or make the container with allow_override=True",
+                )
             self._sources.record(key, module)
             self._bindings[key] = provider
             self._resolution.clear()
@@ -256,6 +347,51 @@ class InjectQ:
             or key in self._context_keys
             or key in self._propagation.entries
         )
+
+    # factories called with arguments (injectq 0.5.0's faces)
+
+    @property
+    def factories(self) -> Factories:
+        """`container.factories[key] = factory` binds it; `container.factories[key]` is it."""
+        return Factories(self)
+
+    def get_factory(self, key: Any) -> Callable[..., Any]:
+        """The function (or class) that makes `key`, uncalled; MissingBindingError when
+        `key` is not made by one (unbound, an instance, a context value)."""
+        provider = self._overrides.providers.get(key) or self._bindings.get(key)
+        if provider is None or provider.kind in (Kind.INSTANCE, Kind.CONTEXT_VALUE):
+            raise MissingBindingError(
+                f"no factory for {key_name(key)}",
+                path=(key_name(key),),
+                fix=f"container.bind_factory({key_name(key)}, factory)",
+            )
+        factory: Callable[..., Any] = provider.target
+        return factory
+
+    aget_factory = get_factory
+
+    def call_factory(self, key: Any, *args: Any, **kwargs: Any) -> Any:
+        """`key`'s factory called with exactly these arguments (nothing injected)."""
+        return self.get_factory(key)(*args, **kwargs)
+
+    async def acall_factory(self, key: Any, *args: Any, **kwargs: Any) -> Any:
+        """`call_factory`, awaiting an async factory."""
+        return await awaited(self.get_factory(key)(*args, **kwargs))
+
+    def invoke(self, key: Any, *args: Any, **kwargs: Any) -> Any:
+        """`key`'s factory called with these arguments, the others injected (plain-typed ones
+        only from a value bound under their name)."""
+        factory = self.get_factory(key)
+        injector = invoke_arguments(self, factory, f"invoke({key_name(key)})")
+        injector.resolve(kwargs, None, args)
+        return factory(*args, **kwargs)
+
+    async def ainvoke(self, key: Any, *args: Any, **kwargs: Any) -> Any:
+        """`invoke`, awaiting async factories (the one called and those it needs)."""
+        factory = self.get_factory(key)
+        injector = invoke_arguments(self, factory, f"invoke({key_name(key)})")
+        await injector.aresolve(kwargs, None, args)
+        return await awaited(factory(*args, **kwargs))
 
     def unbind(self, key: Any) -> None:
         """Remove `key`'s binding (`del container[key]`); KeyError when it has none. An
