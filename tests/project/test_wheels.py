@@ -245,6 +245,9 @@ def test_wheel_metadata_and_files(built: dict[str, Path], project: str) -> None:
     strays = [name for name in names if not name.startswith((f"{spec.module}/", f"{info}/"))]
     assert strays == []
     assert [name for name in names if "__pycache__" in name or name.endswith(".pyc")] == []
+    # the MIT license the metadata declares, as a file of the wheel
+    assert metadata["License-Expression"] == "MIT"
+    assert f"{info}/licenses/LICENSE" in names
 
     # the pytest plugin is registered by the core wheel, and only by it
     registered = re.findall(r"^\[pytest11\]\n(.*?)(?:\n\[|\Z)", entry_points, re.M | re.S)
