@@ -273,3 +273,13 @@ def test_the_constructor_bind_instance_install_module_and_clear_of_0_5_0() -> No
     strict.install_module(Settings())
     with pytest.raises(AlreadyRegisteredError, match="already bound"):
         strict[Greeter] = Greeter()
+
+
+def test_allow_concrete_false_keeps_an_instance_to_its_own_key() -> None:
+    container = InjectQ()
+    configured = Impl("configured")
+    container.bind(Base, configured, allow_concrete=False)
+    assert container.get(Base) is configured
+    assert container.get(Impl) is not configured  # autowired, as any unbound class
+    container.bind_instance(Base, configured)  # allow_concrete=True again
+    assert container.get(Impl) is configured

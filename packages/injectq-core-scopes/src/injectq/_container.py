@@ -110,6 +110,8 @@ class InjectQ:
         accepted for injectq 0.5.0's code: an InjectQ container always is."""
         del thread_safe
         self._allow_override = allow_override
+        #: keys whose instance was bound with `allow_concrete=False`: not their class's too
+        self._not_concrete: set[Any] = set()
         self._bindings: dict[Any, Provider] = {}
         self._sources = Sources()
         self._context_keys: set[Any] = set()
@@ -186,17 +188,30 @@ class InjectQ:
 
     # binding
 
-    def bind(self, key: Any, value: Any, *, scope: str | None = None) -> None:
+    def bind(
+        self, key: Any, value: Any, *, scope: str | None = None, allow_concrete: bool = True
+    ) -> None:
         """Bind `key` to an instance (that object, always) or to a class (autowired).
 
-        Binding a key again replaces its binding (see `install` for Modules).
+        Binding a key again replaces its binding (see `install` for Modules). An instance is
+        also what its own class resolves to while that class is unbound, unless
+        `allow_concrete=False` (then the class is autowired as any other).
         """
         self._register(value_provider(key, value, scope, origin="bind"), None)
+        self._concrete(key, allow_concrete)
+
+    def _concrete(self, key: Any, allow: bool) -> None:
+        if allow:
+            self._not_concrete.discard(key)
+        else:
+            self._not_concrete.add(key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self.bind(key, value)
 
-    def bind_instance(self, key: Any, instance: Any, *, allow_none: bool = False) -> None:
+    def bind_instance(
+        self, key: Any, instance: Any, *, allow_none: bool = False, allow_concrete: bool = True
+    ) -> None:
         """Bind `instance` itself, even a class object (`bind` would build a class). `None`
         is refused unless `allow_none`: then `key` resolves to None."""
         if instance is None and not allow_none:
@@ -207,6 +222,7 @@ class InjectQ:
             )
         check_key(key, action="bind")
         self._register(Provider(key, Kind.INSTANCE, instance, SINGLETON, "bind_instance"))
+        self._concrete(key, allow_concrete)
 
     def install_module(self, module: Module) -> None:
         """`install(module)` (injectq 0.5.0's name)."""
@@ -218,6 +234,7 @@ class InjectQ:
         self.close()
         with self._resolution.lock:
             self._bindings.clear()
+            self._not_concrete.clear()
             self._sources = Sources()
             self._context_keys.clear()
             self._propagation.entries.clear()
@@ -324,7 +341,9 @@ class InjectQ:
         found = [
             provider
             for provider in self._bindings.values()
-            if provider.kind is Kind.INSTANCE and type(provider.target) is cls
+            if provider.kind is Kind.INSTANCE
+            and type(provider.target) is cls
+            and provider.key not in self._not_concrete
         ]
         if not found:
             return None
@@ -402,6 +421,7 @@ class InjectQ:
                 raise KeyError(f"{key_name(key)} is not bound")
             del self._bindings[key]
             self._sources.forget(key)
+            self._not_concrete.discard(key)
             self._resolution.clear()
 
     def __delitem__(self, key: Any) -> None:
