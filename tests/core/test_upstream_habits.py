@@ -283,3 +283,18 @@ def test_allow_concrete_false_keeps_an_instance_to_its_own_key() -> None:
     assert container.get(Impl) is not configured  # autowired, as any unbound class
     container.bind_instance(Base, configured)  # allow_concrete=True again
     assert container.get(Impl) is configured
+
+
+async def test_invoke_names_a_parameter_nothing_gives_and_aget_factory_is_awaited() -> None:
+    from injectq import MissingBindingError
+
+    container = InjectQ()
+
+    def make_account(user_id: int, greeter: Greeter) -> str:
+        return greeter.greet(str(user_id))
+
+    container.bind_factory("account", make_account)
+    with pytest.raises(MissingBindingError, match="'user_id' was not given"):
+        container.invoke("account")
+    assert container.invoke("account", 7) == "hello 7"
+    assert await container.aget_factory("account") is make_account

@@ -23,7 +23,7 @@ from ._binding import (
     value_provider,
 )
 from ._errors import BindingError, MissingBindingError
-from ._factories import Factories, awaited, invoke_arguments
+from ._factories import Factories, awaited, check_given, invoke_arguments
 from ._graph import Graph
 from ._injector import Injector
 from ._keys import check_key, key_name
@@ -387,7 +387,9 @@ class InjectQ:
         factory: Callable[..., Any] = provider.target
         return factory
 
-    aget_factory = get_factory
+    async def aget_factory(self, key: Any) -> Callable[..., Any]:
+        """`get_factory`, for async code (injectq 0.5.0 awaited it)."""
+        return self.get_factory(key)
 
     def call_factory(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """`key`'s factory called with exactly these arguments (nothing injected)."""
@@ -401,15 +403,17 @@ class InjectQ:
         """`key`'s factory called with these arguments, the others injected (plain-typed ones
         only from a value bound under their name)."""
         factory = self.get_factory(key)
-        injector = invoke_arguments(self, factory, f"invoke({key_name(key)})")
-        injector.resolve(kwargs, None, args)
+        name = f"invoke({key_name(key)})"
+        invoke_arguments(self, factory, name).resolve(kwargs, None, args)
+        check_given(factory, name, args, kwargs)
         return factory(*args, **kwargs)
 
     async def ainvoke(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """`invoke`, awaiting async factories (the one called and those it needs)."""
         factory = self.get_factory(key)
-        injector = invoke_arguments(self, factory, f"invoke({key_name(key)})")
-        await injector.aresolve(kwargs, None, args)
+        name = f"invoke({key_name(key)})"
+        await invoke_arguments(self, factory, name).aresolve(kwargs, None, args)
+        check_given(factory, name, args, kwargs)
         return await awaited(factory(*args, **kwargs))
 
     def unbind(self, key: Any) -> None:

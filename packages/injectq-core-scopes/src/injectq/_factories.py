@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any
 
+from ._errors import MissingBindingError
 from ._graph import PLAIN_TYPES
 from ._parameters import read_parameters
 
@@ -29,6 +30,32 @@ def invoke_arguments(container: InjectQ, factory: Callable[..., Any], name: str)
         if parameter.key not in PLAIN_TYPES or container.is_bound(parameter.name)
     ]
     return container.injector(parameters, name=name)
+
+
+def check_given(
+    factory: Callable[..., Any], name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """A parameter neither given nor injected is a MissingBindingError naming it (not the
+    factory's own `TypeError`); any other mismatch is left to the call."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return
+    bound = list(signature.parameters.values())
+    given = set(kwargs)
+    for index, parameter in enumerate(bound):
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        supplied = parameter.name in given or (
+            index < len(args) and parameter.kind is not parameter.KEYWORD_ONLY
+        )
+        if not supplied and parameter.default is parameter.empty:
+            raise MissingBindingError(
+                f"{name}: parameter {parameter.name!r} was not given, and nothing provides it",
+                path=(name,),
+                fix=f"pass {parameter.name}=..., or bind a value under {parameter.name!r} "
+                "(plain-typed parameters are injected only by name)",
+            )
 
 
 class Factories:
