@@ -298,3 +298,11 @@ async def test_invoke_names_a_parameter_nothing_gives_and_aget_factory_is_awaite
         container.invoke("account")
     assert container.invoke("account", 7) == "hello 7"
     assert await container.aget_factory("account") is make_account
+
+
+def test_inject_on_a_class_is_refused_with_the_way_to_inject_one() -> None:
+    with pytest.raises(BindingError, match="@inject decorates functions"):
+
+        @inject
+        class NotAFunction:
+            pass

@@ -8,6 +8,7 @@ import typing
 from typing import Any, ParamSpec, TypeVar, overload
 
 from ._container import InjectQ
+from ._errors import BindingError
 from ._parameters import MISSING, read_parameters
 from ._validation import ENTRY_POINT_ATTRIBUTE, EntryPoint
 
@@ -33,6 +34,12 @@ def inject(function: Any = None, /, *, container: InjectQ | None = None) -> Any:
     """
 
     def decorate(inner: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.isclass(inner) or not callable(inner):
+            raise BindingError(
+                f"@inject decorates functions, not {inner!r}",
+                fix="bind the class instead (container.bind(C, C)): InjectQ injects its "
+                "__init__ parameters when it builds it",
+            )
         name = f"{getattr(inner, '__qualname__', inner)}()"
         made: list[tuple[InjectQ, Injector]] = []
 
