@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import NewType, get_args
+from typing import NewType, Protocol, get_args
 
 import pytest
 
@@ -276,3 +276,18 @@ def test_a_parameter_of_a_key_is_what_inject_of_that_key_reads_as() -> None:
     assert (read.key, read.optional) == (made.key, made.optional)
     assert injectq.unwrap_optional(Pool | None) == (Pool, True)
     assert injectq.unwrap_optional(Pool) == (Pool, False)
+
+
+async def test_aget_optional_is_none_unless_something_provides_the_key() -> None:
+    class Protocolish(Protocol):
+        def ping(self) -> None: ...
+
+    container = InjectQ()
+    assert await container.aget_optional(Protocolish) is None  # not autowirable, unbound
+    assert isinstance(await container.aget_optional(Pool), Pool)  # autowirable
+    container.bind(Session, Session, scope="scoped")
+    async with container.scope():
+        assert isinstance(await container.aget_optional(Session), Session)
+    with pytest.raises(injectq.MissingBindingError) as raised:
+        await container.aget_optional(Unbound)  # provided, but its own dependency is not
+    assert raised.value.path[:1] == ("Unbound",)

@@ -22,7 +22,7 @@ from ._binding import (
     plain_instance,
     value_provider,
 )
-from ._errors import BindingError, MissingBindingError
+from ._errors import BindingError, InjectQError, MissingBindingError
 from ._factories import Factories, awaited, check_given, invoke_arguments
 from ._graph import Graph
 from ._injector import Injector
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from ._validation import ValidationWarning
 
 T = TypeVar("T")
+
+#: the name of the one parameter of `aget_optional`'s injectors
+_OPTIONAL = "value"
 
 
 #: the container `with container.context():` made current in this context
@@ -127,6 +130,8 @@ class InjectQ:
         runtime.attach(self._resolution.resolve_in, self._resolution.aresolve_in)
         self._overrides = Overrides(self._resolution, self._root)
         self._serving = Serving()
+        #: per key: the injector of one `key | None` parameter (see `aget_optional`)
+        self._optional_injectors: dict[Any, Injector] = {}
         _containers.add(self)
         if not InjectQ._forgets_at_fork and hasattr(os, "register_at_fork"):
             InjectQ._forgets_at_fork = True
@@ -235,6 +240,7 @@ class InjectQ:
         with self._resolution.lock:
             self._bindings.clear()
             self._not_concrete.clear()
+            self._optional_injectors.clear()
             self._sources = Sources()
             self._context_keys.clear()
             self._propagation.entries.clear()
@@ -442,6 +448,25 @@ class InjectQ:
     def has(self, key: Any) -> bool:
         """`key in container` (injectq 0.5.0's name)."""
         return key in self
+
+    async def aget_optional(self, key: Any) -> Any:
+        """The value of an `Inject[key | None]` parameter, for code that resolves one
+        itself (an adapter's dependency function): None when nothing provides `key` (not
+        bound, overridden, a context value nor autowirable), else `aget(key)`."""
+        injector = self._optional_injectors.get(key)
+        if injector is None:
+            parameter = InjectedParameter.of_key(_OPTIONAL, key, optional=True)
+            injector = self._optional_injectors.setdefault(
+                key, self.injector((parameter,), name=_OPTIONAL)
+            )
+        values: dict[str, Any] = {}
+        try:
+            await injector.aresolve(values)
+        except InjectQError as error:
+            if error.path[:1] == (_OPTIONAL,):  # the injector's own name: the caller's instead
+                error.path = error.path[1:]
+            raise
+        return values.get(_OPTIONAL)
 
     def try_get(self, key: Any, default: Any = None) -> Any:
         """`get(key)`, or `default` when nothing provides `key` (MissingBindingError); any

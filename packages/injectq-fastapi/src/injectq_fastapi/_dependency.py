@@ -20,7 +20,6 @@ from fastapi import params
 from starlette.requests import HTTPConnection  # noqa: TC002
 
 from injectq import (
-    InjectedParameter,
     InjectQ,
     InjectQError,
     ScopeError,
@@ -31,7 +30,6 @@ from injectq import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from injectq import Injector
 
 T = TypeVar("T")
 
@@ -39,8 +37,6 @@ T = TypeVar("T")
 KEY_ATTRIBUTE: Final = "__injectq_key__"
 #: where setup_fastapi_integration keeps the container on `app.state`
 STATE_ATTRIBUTE: Final = "injectq_container"
-#: the name of the one parameter of an optional key's injector
-_VALUE: Final = "value"
 
 
 def resolver_for(key: Any) -> Callable[..., Any]:
@@ -51,11 +47,8 @@ def resolver_for(key: Any) -> Callable[..., Any]:
     only the connection, so nothing of it appears in the OpenAPI schema.
     """
     base, optional = unwrap_optional(key)
-    #: the container last seen, and the injector of `base | None` made for it
-    last: tuple[InjectQ, Injector] | None = None
 
     async def resolve_injected(connection: HTTPConnection) -> Any:
-        nonlocal last
         container: InjectQ | None = getattr(connection.app.state, STATE_ATTRIBUTE, None)
         if container is None:
             raise ScopeError(
@@ -63,15 +56,9 @@ def resolver_for(key: Any) -> Callable[..., Any]:
                 fix="call setup_fastapi_integration(app, container) when building the app",
             )
         try:
-            if not optional:
-                return await container.aget(base)
-            seen = last
-            if seen is not None and seen[0] is container:
-                injector = seen[1]
-            else:
-                injector = optional_injector(container, base)
-                last = (container, injector)
-            return await resolve_with(injector)
+            if optional:
+                return await container.aget_optional(base)
+            return await container.aget(base)
         except InjectQError as error:
             route = connection.scope.get("route")
             where = getattr(route, "path", None) or connection.url.path
@@ -79,27 +66,6 @@ def resolver_for(key: Any) -> Callable[..., Any]:
 
     setattr(resolve_injected, KEY_ATTRIBUTE, key)
     return resolve_injected
-
-
-def optional_injector(container: InjectQ, key: Any) -> Injector:
-    """The injector of one `key | None` parameter: the core's rule decides (built when `key`
-    is bound, overridden, a context value or autowirable; None otherwise)."""
-    return container.injector((InjectedParameter.of_key(_VALUE, key, optional=True),), name=_VALUE)
-
-
-async def resolve_with(injector: Injector) -> Any:
-    """The one value `injector` resolves in the active scope."""
-    values: dict[str, Any] = {}
-    try:
-        if injector.needs_await:
-            await injector.aresolve(values)
-        else:
-            injector.resolve(values)
-    except InjectQError as error:
-        if error.path[:1] == (_VALUE,):  # the injector's own name: the caller adds its own
-            error.path = error.path[1:]
-        raise
-    return values.get(_VALUE)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,7 +16,6 @@ imported FastMCP but not the adapter carries it too).
 from __future__ import annotations
 
 import contextlib
-import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
@@ -24,8 +23,6 @@ from uncalled_for import Provider, current_frame
 
 from injectq import (
     BindingError,
-    InjectedParameter,
-    InjectQ,
     InjectQError,
     ScopeError,
     marked_parameters,
@@ -38,7 +35,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
 
-    from injectq import Injector
 
 T = TypeVar("T")
 
@@ -103,7 +99,7 @@ class InjectQDepends(Provider[Any]):
             if key is FROM_ANNOTATION:
                 key, optional = self._key_of_parameter()
             if optional:
-                return await resolve_optional(call.container, key)
+                return await call.container.aget_optional(key)
             return await call.container.aget(key)
         except InjectQError as error:
             raise error.within(call.where) from None
@@ -143,47 +139,6 @@ def framework_marker(key: Any) -> InjectQDepends:
     """FastMCP's marker inside `injectq.Inject[key]` (see `injectq.add_framework_marker`):
     a FastMCP dependency, so FastMCP hides the parameter from schemas and clients."""
     return InjectQDepends(key)
-
-
-#: per container, per key: the injector of one `T | None` parameter (containers held weakly)
-_optional_injectors: weakref.WeakKeyDictionary[InjectQ, dict[Any, Injector]] = (
-    weakref.WeakKeyDictionary()
-)
-_optional_lock = threading.Lock()
-
-
-async def resolve_optional(container: InjectQ, key: Any) -> Any:
-    """The value of an `Inject[key | None]` parameter in the active scope: None when nothing
-    provides `key`, by the core's rule for such parameters (the same as in `@inject`, tasks
-    and routes: it is built when `key` is bound, or autowirable)."""
-    injectors = _optional_injectors.get(container)
-    injector = None if injectors is None else injectors.get(key)
-    if injector is None:
-        injector = _optional_injector(container, key)
-    values: dict[str, Any] = {}
-    try:
-        await injector.aresolve(values)
-    except InjectQError as error:
-        if error.path[:1] == (_VALUE,):  # the injector's own name: the caller adds its own
-            error.path = error.path[1:]
-        raise
-    return values.get(_VALUE)
-
-
-def _optional_injector(container: InjectQ, key: Any) -> Injector:
-    with _optional_lock:
-        injectors = _optional_injectors.get(container)
-        if injectors is None:
-            injectors = _optional_injectors[container] = {}
-        injector = injectors.get(key)
-        if injector is None:
-            parameter = InjectedParameter.of_key(_VALUE, key, optional=True)
-            injector = injectors[key] = container.injector((parameter,), name=_VALUE)
-        return injector
-
-
-#: the name of the one parameter of an optional key's injector
-_VALUE: Final = "value"
 
 
 #: per function, per parameter: (key, optional) from its annotation (functions held weakly)
