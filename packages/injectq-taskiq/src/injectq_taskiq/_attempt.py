@@ -123,12 +123,9 @@ class Attempt:
         deadline.handle = loop.call_later(seconds, deadline.expire)
         self.deadlines[message.task_id] = deadline
 
-    def supplies_injected(self, message: TaskiqMessage) -> bool:
-        """True when the message gives a value for an injected parameter (cheap check)."""
-        kwargs = message.kwargs
-        return len(message.args) > self.first_position or bool(
-            kwargs and not self.names.isdisjoint(kwargs)
-        )
+    def supplies_injected(self, args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
+        """True when these arguments give a value for an injected parameter (cheap check)."""
+        return len(args) > self.first_position or bool(kwargs and not self.names.isdisjoint(kwargs))
 
     def missing_injected(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -155,7 +152,7 @@ class Attempt:
         info = TaskInfo(message)
         context: dict[Any, Any] = {TaskiqMessage: message, TaskInfo: info}
         rejection: InjectQError | None = None
-        if len(args) > self.first_position or (kwargs and not self.names.isdisjoint(kwargs)):
+        if self.supplies_injected(args, kwargs):
             supplied = supplied_injected(self.injected, args, kwargs)
             rejection = injected_argument_error(self.task_name, supplied)
         elif self.container.propagates:

@@ -95,7 +95,11 @@ class InjectQTaskiqMiddleware(TaskiqMiddleware):
         if attempt is None:
             self.injected(name)
             attempt = self._attempts.get(name)
-        if attempt is not None and attempt.injected and attempt.supplies_injected(message):
+        if (
+            attempt is not None
+            and attempt.injected
+            and attempt.supplies_injected(message.args, message.kwargs)
+        ):
             supplied = supplied_injected(attempt.injected, message.args, message.kwargs)
             raise injected_argument_error(name, supplied)
         container = self.container
