@@ -306,3 +306,15 @@ def test_inject_on_a_class_is_refused_with_the_way_to_inject_one() -> None:
         @inject
         class NotAFunction:
             pass
+
+
+def test_invoke_sees_a_value_bound_under_a_parameters_name_after_an_earlier_invoke() -> None:
+    container = InjectQ()
+
+    def make_title(title: str, greeter: Greeter) -> str:
+        return greeter.greet(title)
+
+    container.bind_factory("titled", make_title)
+    assert container.invoke("titled", "first") == "hello first"
+    container["title"] = "bound"  # the compiled invoke of make_title is made again
+    assert container.invoke("titled") == "hello bound"

@@ -3,6 +3,7 @@ overrides and validation (each implemented in a module of its own)."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import threading
@@ -130,6 +131,8 @@ class InjectQ:
         runtime.attach(self._resolution.resolve_in, self._resolution.aresolve_in)
         self._overrides = Overrides(self._resolution, self._root)
         self._serving = Serving()
+        #: per factory: the injector `invoke` uses, with the binding generation it was made in
+        self._invokers: dict[Any, tuple[int, Injector]] = {}
         #: per key: the injector of one `key | None` parameter (see `aget_optional`)
         self._optional_injectors: dict[Any, Injector] = {}
         _containers.add(self)
@@ -241,6 +244,7 @@ class InjectQ:
             self._bindings.clear()
             self._not_concrete.clear()
             self._optional_injectors.clear()
+            self._invokers.clear()
             self._sources = Sources()
             self._context_keys.clear()
             self._propagation.entries.clear()
@@ -324,8 +328,12 @@ class InjectQ:
 
     # what provides a key
 
+    def _bound(self, key: Any) -> Provider | None:
+        """The override or binding of `key`, if any."""
+        return self._overrides.providers.get(key) or self._bindings.get(key)
+
     def _provider_for(self, key: Any) -> Provider:
-        provider = self._overrides.providers.get(key) or self._bindings.get(key)
+        provider = self._bound(key)
         if provider is not None:
             return provider
         if key in self._context_keys or key in self._propagation.entries:
@@ -383,7 +391,7 @@ class InjectQ:
     def get_factory(self, key: Any) -> Callable[..., Any]:
         """The function (or class) that makes `key`, uncalled; MissingBindingError when
         `key` is not made by one (unbound, an instance, a context value)."""
-        provider = self._overrides.providers.get(key) or self._bindings.get(key)
+        provider = self._bound(key)
         if provider is None or provider.kind in (Kind.INSTANCE, Kind.CONTEXT_VALUE):
             raise MissingBindingError(
                 f"no factory for {key_name(key)}",
@@ -409,18 +417,33 @@ class InjectQ:
         """`key`'s factory called with these arguments, the others injected (plain-typed ones
         only from a value bound under their name)."""
         factory = self.get_factory(key)
-        name = f"invoke({key_name(key)})"
-        invoke_arguments(self, factory, name).resolve(kwargs, None, args)
-        check_given(factory, name, args, kwargs)
+        injector = self._invoker(key, factory)
+        injector.resolve(kwargs, None, args)
+        check_given(factory, injector.name, args, kwargs)
         return factory(*args, **kwargs)
 
     async def ainvoke(self, key: Any, *args: Any, **kwargs: Any) -> Any:
         """`invoke`, awaiting async factories (the one called and those it needs)."""
         factory = self.get_factory(key)
-        name = f"invoke({key_name(key)})"
-        await invoke_arguments(self, factory, name).aresolve(kwargs, None, args)
-        check_given(factory, name, args, kwargs)
+        injector = self._invoker(key, factory)
+        await injector.aresolve(kwargs, None, args)
+        check_given(factory, injector.name, args, kwargs)
         return await awaited(factory(*args, **kwargs))
+
+    def _invoker(self, key: Any, factory: Callable[..., Any]) -> Injector:
+        """The injector of what `invoke` fills in for `factory`, made (and compiled) once per
+        binding generation, not per call."""
+        generation = self._resolution.generation
+        try:
+            cached = self._invokers.get(factory)
+        except TypeError:  # an unhashable callable: made each time
+            cached = None
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        injector = invoke_arguments(self, factory, f"invoke({key_name(key)})")
+        with contextlib.suppress(TypeError):
+            self._invokers[factory] = (generation, injector)
+        return injector
 
     def unbind(self, key: Any) -> None:
         """Remove `key`'s binding (`del container[key]`); KeyError when it has none. An
