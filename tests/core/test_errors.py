@@ -392,9 +392,11 @@ def test_binding_a_none_value_is_a_binding_error(container: InjectQ) -> None:
         container.bind(Config, None)  # type: ignore[arg-type]
 
 
-def test_item_assignment_of_none_is_a_binding_error(container: InjectQ) -> None:
-    with pytest.raises(BindingError):
-        container[Config] = None  # type: ignore[assignment]
+def test_item_assignment_of_none_binds_the_key_to_none_as_allow_none_does(
+    container: InjectQ,
+) -> None:
+    container[Config] = None
+    assert container.get(Config) is None
 
 
 @pytest.mark.parametrize("key", [42, 3.5, ["not", "hashable"], {"a": 1}], ids=repr)

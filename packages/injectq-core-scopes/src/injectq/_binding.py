@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import BindingError
 from ._keys import check_key, is_checkable_class, is_protocol, key_name
 from ._lifetimes import SINGLETON, TRANSIENT, check_lifetime, declared_lifetime
+from ._parameters import MISSING
 from ._providers import Kind, Provider, factory_kind
 
 if TYPE_CHECKING:
@@ -37,10 +38,11 @@ def value_provider(
         raise BindingError(
             f"cannot {origin} {name} with None"
             if origin == "override"
-            else f"cannot bind {name} to None",
+            else f"cannot bind {name} to None: Implementation cannot be None",
             path=(name,),
-            fix="bind an instance, a class or use bind_factory; for an optional "
-            "dependency annotate the parameter `T | None` and leave T unbound",
+            fix="bind an instance, a class or use bind_factory; for a key that resolves to "
+            "None pass allow_none=True; for an optional dependency annotate the parameter "
+            "`T | None` and leave T unbound",
         )
     if isinstance(value, type):
         return _class_provider(key, value, scope, origin=origin, check_type=check_type)
@@ -62,6 +64,30 @@ def value_provider(
     return Provider(key, Kind.INSTANCE, value, SINGLETON, origin)
 
 
+def bound_value_provider(
+    key: Any, value: Any, scope: str | None, *, allow_none: bool = False
+) -> Provider:
+    """What `bind(key, value)` binds: `bind(cls)` alone binds a class to itself, and None
+    only with `allow_none` (then `key` resolves to None)."""
+    if value is MISSING:
+        value = key
+    elif value is None and allow_none:
+        return instance_provider(key, None, allow_none=True)
+    return value_provider(key, value, scope, origin="bind")
+
+
+def instance_provider(key: Any, instance: Any, *, allow_none: bool = False) -> Provider:
+    """What `bind_instance(key, instance)` binds: that object itself, even a class object."""
+    if instance is None and not allow_none:
+        raise BindingError(
+            f"bind_instance({key_name(key)}, None): None is not an instance",
+            path=(key_name(key),),
+            fix="pass allow_none=True to make the key resolve to None",
+        )
+    check_key(key, action="bind")
+    return Provider(key, Kind.INSTANCE, instance, SINGLETON, "bind_instance")
+
+
 def _class_provider(
     key: Any, cls: type, scope: str | None, *, origin: str, check_type: bool
 ) -> Provider:
@@ -74,7 +100,7 @@ def _class_provider(
         )
     if is_protocol(cls) or inspect.isabstract(cls):
         raise BindingError(
-            f"{cls.__qualname__} is abstract and cannot be built",
+            f"Cannot bind abstract class {cls.__qualname__}: it cannot be built",
             path=(name,),
             fix="bind a concrete implementation of it",
         )

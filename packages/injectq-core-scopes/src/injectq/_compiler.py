@@ -24,7 +24,7 @@ from ._errors import AsyncFactoryError, BindingError, InjectQError, ScopeError, 
 from ._finalizers import AGEN, GEN
 from ._lifetimes import CONTEXT, SCOPED, SINGLETON, TRANSIENT
 from ._parameters import MISSING
-from ._providers import Kind
+from ._providers import Kind, may_return_none
 from ._scope import aenter_context_manager, enter_context_manager
 
 if TYPE_CHECKING:
@@ -388,7 +388,8 @@ class Compiler:
         writer.emit(indent, "except Exception as error:")
         writer.emit(indent + 1, f"_prepend(error, {path!r})")
         writer.emit(indent + 1, "raise")
-        if not isinstance(provider.target, type):  # a function may return None by mistake
+        if not isinstance(provider.target, type) and not may_return_none(provider.target):
+            # a function may return None by mistake, unless it says it may
             writer.emit(indent, f"if {var} is None: _returned_none({name}, {path!r})")
         return var
 
@@ -454,7 +455,8 @@ class Compiler:
         writer.emit(indent + 1, f"_prepend(error, {path!r})")
         writer.emit(indent + 1, "raise")
         writer.emit(indent, f"if {var} is _MISSING: _no_yield({name}, {path!r})")
-        writer.emit(indent, f"if {var} is None: _returned_none({name}, {path!r})")
+        if not may_return_none(node.provider.target):
+            writer.emit(indent, f"if {var} is None: _returned_none({name}, {path!r})")
         kind = "_AGEN" if is_async else "_GEN"
         writer.emit(indent, f"{scope}.register({kind}, {generator}, {name})")
         return var

@@ -8,22 +8,24 @@ import inspect
 import os
 import threading
 import weakref
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar, Token
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast, overload
 
 from ._binding import (
     Sources,
+    bound_value_provider,
     can_autowire,
     check_context_value,
     check_scope_name,
     factory_provider,
+    instance_provider,
     missing_fix,
     plain_instance,
     value_provider,
 )
-from ._errors import BindingError, InjectQError, MissingBindingError
+from ._errors import BindingError, InjectQError, MissingBindingError, ScopeError
 from ._factories import Factories, awaited, check_given, invoke_arguments
 from ._graph import Graph
 from ._injector import Injector
@@ -31,7 +33,7 @@ from ._keys import check_key, key_name
 from ._lifespan import Lifespan, Serving
 from ._lifetimes import CONTEXT, SCOPED, SINGLETON, TRANSIENT, declared_lifetime
 from ._overrides import Overrides
-from ._parameters import InjectedParameter, marked_parameters
+from ._parameters import MISSING, InjectedParameter, marked_parameters
 from ._propagation import DEFAULT_MAX_BYTES, Propagation, check_propagated_lifetime
 from ._providers import Kind, Provider
 from ._resolution import Resolution, agetter, getter
@@ -39,7 +41,7 @@ from ._scope import Scope, ScopeOpener, ScopeRuntime
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+    from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mapping, Sequence
     from contextlib import AbstractContextManager
 
     from ._graph_render import GraphFormat
@@ -85,6 +87,31 @@ class ContainerContext:
     def get_current() -> InjectQ | None:
         """The container made current with `context()`, if any."""
         return _active_container.get()
+
+    @staticmethod
+    def set_current(container: InjectQ) -> None:
+        """Make `container` current in this context (thread or task) until `clear_current()`
+        (injectq 0.5.0's API; `with container.context():` restores the previous one itself)."""
+        _active_container.set(container)
+
+    @staticmethod
+    def clear_current() -> None:
+        """No container is current in this context any more."""
+        _active_container.set(None)
+
+    @staticmethod
+    @contextmanager
+    def use(container: InjectQ) -> Generator[InjectQ]:
+        """`with ContainerContext.use(container):` is `with container.context():`."""
+        with ContainerContext(container) as current:
+            yield current
+
+    @staticmethod
+    @asynccontextmanager
+    async def use_async(container: InjectQ) -> AsyncGenerator[InjectQ]:
+        """`async with ContainerContext.use_async(container):`, the same for a task."""
+        with ContainerContext(container) as current:
+            yield current
 
 
 #: every container of the process, for what a forked child must forget (held weakly)
@@ -171,6 +198,11 @@ class InjectQ:
         and `@inject` without a container use, in this context (thread or task) only."""
         return ContainerContext(self)
 
+    def activate(self) -> None:
+        """Make this container current in this context until `ContainerContext.clear_current()`
+        (injectq 0.5.0's API; `with container.context():` is the form that undoes itself)."""
+        ContainerContext.set_current(self)
+
     @classmethod
     def reset_instance(cls) -> None:
         """Forget the process-wide default container (the next `get_instance()` makes a new
@@ -197,15 +229,23 @@ class InjectQ:
     # binding
 
     def bind(
-        self, key: Any, value: Any, *, scope: str | None = None, allow_concrete: bool = True
+        self,
+        key: Any,
+        value: Any = MISSING,
+        *,
+        scope: str | None = None,
+        allow_concrete: bool = True,
+        allow_none: bool = False,
     ) -> None:
-        """Bind `key` to an instance (that object, always) or to a class (autowired).
+        """Bind `key` to an instance (that object, always) or to a class (autowired);
+        `bind(cls)` alone binds a class to itself.
 
         Binding a key again replaces its binding (see `install` for Modules). An instance is
         also what its own class resolves to while that class is unbound, unless
-        `allow_concrete=False` (then the class is autowired as any other).
+        `allow_concrete=False` (then the class is autowired as any other). None is refused
+        unless `allow_none=True`: then `key` resolves to None.
         """
-        self._register(value_provider(key, value, scope, origin="bind"), None)
+        self._register(bound_value_provider(key, value, scope, allow_none=allow_none), None)
         self._concrete(key, allow_concrete)
 
     def _concrete(self, key: Any, allow: bool) -> None:
@@ -215,21 +255,16 @@ class InjectQ:
             self._not_concrete.add(key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self.bind(key, value)
+        """`container[key] = value` is `bind(key, value)`; `container[key] = None` makes `key`
+        resolve to None (`allow_none=True`)."""
+        self.bind(key, value, allow_none=True)
 
     def bind_instance(
         self, key: Any, instance: Any, *, allow_none: bool = False, allow_concrete: bool = True
     ) -> None:
         """Bind `instance` itself, even a class object (`bind` would build a class). `None`
         is refused unless `allow_none`: then `key` resolves to None."""
-        if instance is None and not allow_none:
-            raise BindingError(
-                f"bind_instance({key_name(key)}, None): None is not an instance",
-                path=(key_name(key),),
-                fix="pass allow_none=True to make the key resolve to None",
-            )
-        check_key(key, action="bind")
-        self._register(Provider(key, Kind.INSTANCE, instance, SINGLETON, "bind_instance"))
+        self._register(instance_provider(key, instance, allow_none=allow_none))
         self._concrete(key, allow_concrete)
 
     def install_module(self, module: Module) -> None:
@@ -295,16 +330,26 @@ class InjectQ:
                 )
             if key in self._propagation.entries:
                 check_propagated_lifetime(provider)
-            if not self._allow_override and key in self._bindings:
-                raise BindingError(
-                    f"{key_name(key)} is already bound (the container was made with "
-                    "allow_override=False)",
-                    path=(key_name(key),),
-                    fix="bind each key once, or make the container with allow_override=True",
-                )
+            if not self._allow_override:
+                self._refuse_rebinding(key)
             self._sources.record(key, module)
             self._bindings[key] = provider
             self._resolution.clear()
+
+    def _refuse_rebinding(self, key: Any) -> None:
+        """With `allow_override=False`: `key` must not resolve to a binding already, its own
+        or an instance of exactly its class bound under another key."""
+        if key in self._bindings:
+            already = "is already bound"
+        elif can_autowire(key) and self._instance_of(key) is not None:
+            already = "already resolves to the instance of it bound under another key"
+        else:
+            return
+        raise BindingError(
+            f"{key_name(key)} {already} (the container was made with allow_override=False)",
+            path=(key_name(key),),
+            fix="bind each key once, or make the container with allow_override=True",
+        )
 
     def declare_context(self, *keys: Any) -> None:
         """Declare keys whose values each scope supplies through `scope(context=...)`.
@@ -444,6 +489,10 @@ class InjectQ:
         with contextlib.suppress(TypeError):
             self._invokers[factory] = (generation, injector)
         return injector
+
+    def remove_binding(self, key: Any) -> None:
+        """`unbind(key)` (injectq 0.5.0's name)."""
+        self.unbind(key)
 
     def unbind(self, key: Any) -> None:
         """Remove `key`'s binding (`del container[key]`); KeyError when it has none. An
@@ -590,6 +639,10 @@ class InjectQ:
             label=label,
             log_failures=log_failures,
         )
+
+    def async_scope(self, name: str | None = None) -> Scope:
+        """`scope(name)` (injectq 0.5.0's name for `async with`; a scope is both)."""
+        return self.scope(name)
 
     def opener(
         self,
@@ -768,6 +821,24 @@ class InjectQ:
             )
         return render(view, format)
 
+    def get_dependency_graph(self) -> dict[Any, list[Any]]:
+        """Each bound key, and each key they reach, with the keys injected into it (the edges
+        `graph()` draws, as a dict; nothing is built)."""
+        from ._graph_view import dependency_map
+
+        with self._resolution.lock:
+            return dependency_map(
+                self._provider_for, self._can_provide, can_autowire, list(self._bindings)
+            )
+
+    def compile(self) -> None:
+        """Compile the resolution plan of every bound key now rather than on first use (the
+        graph problems `validate()` reports are raised here as they would be by `get`)."""
+        for key in list(self._bindings):
+            self._resolution.async_resolver(key)
+            if not self._graph.node(key).async_path:  # `get` cannot resolve it otherwise
+                self._resolution.sync_resolver(key)
+
     def lifespan(
         self,
         name: str = "a runtime",
@@ -810,6 +881,30 @@ class InjectQ:
     def lifespans_open(self) -> int:
         """How many `lifespan()`s of this container are open."""
         return self._serving.count
+
+    def clear_scope(self, name: str) -> None:
+        """Finalize and forget what a lifetime holds, outside the scopes that own it:
+        "singleton" closes the singletons (the next `get` makes new ones), "transient" holds
+        nothing. A named scope's instances are finalized when that scope closes; clearing
+        one while it is open in this context is a ScopeError."""
+        lifetime = name
+        if lifetime == SINGLETON:
+            self.close()
+            return
+        scope = self.current_scope
+        while scope is not None and scope.parent is not None:
+            if lifetime in (scope.name, SCOPED):
+                raise ScopeError(
+                    f"cannot clear the scope {scope.label!r} while it is open",
+                    path=(lifetime,),
+                    fix="close it (leave its `with` block) and open a new one: a scope's "
+                    "instances are finalized when it closes",
+                )
+            scope = scope.parent
+
+    def clear_all_scopes(self) -> None:
+        """`clear_scope("singleton")` (nothing else lives outside an open scope)."""
+        self.clear_scope(SINGLETON)
 
     def close(self, *, log_failures: logging.Logger | None = None) -> None:
         """Finalize the singletons (newest first); the container can be used again after.

@@ -86,6 +86,23 @@ def build_view(
     return View(tuple(nodes), tuple(edges))
 
 
+def dependency_map(
+    provider_for: Callable[[Any], Provider],
+    can_provide: Callable[[Any], bool],
+    can_autowire: Callable[[Any], bool],
+    bound: Iterable[Any],
+) -> dict[Any, list[Any]]:
+    """Each key reachable from the bound keys, with the keys injected into it (the graph's
+    edges as data: what `InjectQ.get_dependency_graph()` returns)."""
+    walk = _Walk(provider_for, can_provide, can_autowire)
+    walk.visit(bound)
+    keys = {node_id: key for key, node_id in walk.ids.items()}
+    return {
+        keys[node_id]: [keys[target] for target in targets]
+        for node_id, targets in walk.dependencies.items()
+    }
+
+
 class _Walk:
     """The nodes reachable from some keys, numbered in breadth-first order."""
 

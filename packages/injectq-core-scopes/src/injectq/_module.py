@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar, overload
 
-from ._binding import factory_provider, value_provider
+from ._binding import bound_value_provider, factory_provider, instance_provider
 from ._errors import BindingError
 from ._lifetimes import check_lifetime, declared_lifetime
 from ._parameters import MISSING
@@ -35,12 +35,18 @@ class Binder:
         self._container = container
         self._register = register
 
-    def bind(self, key: Any, value: Any, *, scope: str | None = None) -> None:
+    def bind(
+        self, key: Any, value: Any = MISSING, *, scope: str | None = None, allow_none: bool = False
+    ) -> None:
         """Same as `InjectQ.bind`."""
-        self._register(value_provider(key, value, scope, origin="bind"))
+        self._register(bound_value_provider(key, value, scope, allow_none=allow_none))
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self.bind(key, value)
+        self.bind(key, value, allow_none=True)
+
+    def bind_instance(self, key: Any, instance: Any, *, allow_none: bool = False) -> None:
+        """Same as `InjectQ.bind_instance`."""
+        self._register(instance_provider(key, instance, allow_none=allow_none))
 
     def bind_factory(
         self, key: Any, factory: Callable[..., Any], *, scope: str | None = None

@@ -112,6 +112,12 @@ def provided_type(factory: Callable[..., Any]) -> Any:
     return returns
 
 
+def may_return_none(factory: Callable[..., Any]) -> bool:
+    """Whether `factory` says it may provide None (`-> Service | None`): then None is its
+    value, not a mistake."""
+    return type(None) in typing.get_args(provided_type(factory))
+
+
 def _return_annotation(factory: Callable[..., Any]) -> Any:
     try:
         hints = typing.get_type_hints(factory)
