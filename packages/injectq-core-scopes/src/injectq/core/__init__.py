@@ -10,4 +10,15 @@ from injectq._lifetimes import ScopeType
 from injectq._module import Binder as ModuleBinder
 from injectq._scope import Scope
 
-__all__ = ["ContainerContext", "InjectQ", "ModuleBinder", "Scope", "ScopeType"]
+from .thread_safety import AsyncSafeCounter, HybridLock, ThreadSafeDict
+
+__all__ = [
+    "AsyncSafeCounter",
+    "ContainerContext",
+    "HybridLock",
+    "InjectQ",
+    "ModuleBinder",
+    "Scope",
+    "ScopeType",
+    "ThreadSafeDict",
+]
