@@ -45,8 +45,10 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from ._graph_render import GraphFormat
+    from ._graph_view import KeyNode
     from ._module import Module
     from ._validation import ValidationWarning
+    from .diagnostics import DependencyVisualizer
 
 T = TypeVar("T")
 
@@ -821,15 +823,26 @@ class InjectQ:
             )
         return render(view, format)
 
+    def dependency_nodes(self) -> list[KeyNode]:
+        """Each bound key and each key they reach, breadth-first, as `graph()` draws them: its
+        name, its lifetime (or what is wrong with it) and the keys injected into it."""
+        from ._graph_view import key_nodes
+
+        with self._resolution.lock:
+            return key_nodes(
+                self._provider_for, self._can_provide, can_autowire, list(self._bindings)
+            )
+
+    def visualize_dependencies(self) -> DependencyVisualizer:
+        """injectq 0.5.0's API: a `DependencyVisualizer` of this container."""
+        from .diagnostics import DependencyVisualizer
+
+        return DependencyVisualizer(self)
+
     def get_dependency_graph(self) -> dict[Any, list[Any]]:
         """Each bound key, and each key they reach, with the keys injected into it (the edges
         `graph()` draws, as a dict; nothing is built)."""
-        from ._graph_view import dependency_map
-
-        with self._resolution.lock:
-            return dependency_map(
-                self._provider_for, self._can_provide, can_autowire, list(self._bindings)
-            )
+        return {node.key: list(node.dependencies) for node in self.dependency_nodes()}
 
     def compile(self) -> None:
         """Compile the resolution plan of every bound key now rather than on first use (the

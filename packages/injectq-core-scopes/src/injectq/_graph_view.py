@@ -86,21 +86,38 @@ def build_view(
     return View(tuple(nodes), tuple(edges))
 
 
-def dependency_map(
+@dataclass(frozen=True, slots=True)
+class KeyNode:
+    """A key as `graph()` draws it (`detail`, `style`), with the keys injected into it."""
+
+    key: Any
+    name: str
+    detail: str
+    style: str
+    dependencies: tuple[Any, ...]
+
+
+def key_nodes(
     provider_for: Callable[[Any], Provider],
     can_provide: Callable[[Any], bool],
     can_autowire: Callable[[Any], bool],
     bound: Iterable[Any],
-) -> dict[Any, list[Any]]:
-    """Each key reachable from the bound keys, with the keys injected into it (the graph's
-    edges as data: what `InjectQ.get_dependency_graph()` returns)."""
+) -> list[KeyNode]:
+    """Each key reachable from the bound keys, breadth-first as `build_view` numbers them (what
+    `InjectQ.dependency_nodes()` returns; never raises on a broken graph)."""
     walk = _Walk(provider_for, can_provide, can_autowire)
     walk.visit(bound)
     keys = {node_id: key for key, node_id in walk.ids.items()}
-    return {
-        keys[node_id]: [keys[target] for target in targets]
-        for node_id, targets in walk.dependencies.items()
-    }
+    return [
+        KeyNode(
+            keys[node.id],
+            node.name,
+            node.detail,
+            node.style,
+            tuple(keys[target] for target in walk.dependencies[node.id]),
+        )
+        for node in walk.nodes
+    ]
 
 
 class _Walk:
