@@ -6,9 +6,13 @@ import difflib
 from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from ._errors import BindingError
+from ._parameters import MISSING
+from ._providers import provided_type
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from ._container import InjectQ
 
 SINGLETON: Final = "singleton"
 SCOPED: Final = "scoped"
@@ -58,37 +62,59 @@ def declared_lifetime(target: object) -> str | None:
     return mark if isinstance(mark, str) else None
 
 
-def _mark(target: T, lifetime: str) -> T:
+def mark_lifetime(target: T, lifetime: str, container: InjectQ | None = None) -> T:
+    """Mark `target` with `lifetime` (a checked lifetime or scope name); returns it."""
     if not callable(target):
+        decorator = f"@{lifetime}" if lifetime in _KNOWN else f"@scoped({lifetime!r})"
         raise BindingError(
-            f"@{lifetime} marks a class or a factory function, got {target!r}",
+            f"{decorator} can only be applied to classes and factory functions, got {target!r}",
             fix="put the decorator on a class or a function",
         )
     setattr(target, _MARK, lifetime)
+    if container is not None:
+        _bind_marked(target, container)
     return target
 
 
-def singleton(target: T) -> T:
-    """Mark a class or factory: one instance per container."""
-    return _mark(target, SINGLETON)
+def _bind_marked(target: Any, container: InjectQ) -> None:
+    """`container=` (injectq 0.5.0): bind the marked class to itself there now (a factory,
+    under the type it returns), rather than leave it to be autowired when first asked for."""
+    if isinstance(target, type):
+        container.bind(target, target)
+        return
+    key = provided_type(target)
+    if key is MISSING:
+        raise BindingError(
+            f"cannot bind {getattr(target, '__qualname__', target)!r} in a container: "
+            "its return type is not annotated",
+            fix="annotate the factory's return type, or bind it with container.bind_factory",
+        )
+    container.bind_factory(key, target)
 
 
-def transient(target: T) -> T:
-    """Mark a class or factory: a new instance every time it is injected."""
-    return _mark(target, TRANSIENT)
+def singleton(target: T, container: InjectQ | None = None) -> T:
+    """Mark a class or factory: one instance per container (and bind it in `container`,
+    when one is given)."""
+    return mark_lifetime(target, SINGLETON, container)
+
+
+def transient(target: T, container: InjectQ | None = None) -> T:
+    """Mark a class or factory: a new instance every time it is injected (and bind it in
+    `container`, when one is given)."""
+    return mark_lifetime(target, TRANSIENT, container)
 
 
 @overload
-def scoped(target: str, /) -> Callable[[T], T]: ...
+def scoped(target: str, /, container: InjectQ | None = None) -> Callable[[T], T]: ...
 @overload
-def scoped(target: None = None, /) -> Callable[[T], T]: ...
+def scoped(target: None = None, /, container: InjectQ | None = None) -> Callable[[T], T]: ...
 @overload
-def scoped(target: T, /) -> T: ...
-def scoped(target: Any = None, /) -> Any:
+def scoped(target: T, /, container: InjectQ | None = None) -> T: ...
+def scoped(target: Any = None, /, container: InjectQ | None = None) -> Any:
     """Mark a class or factory: one instance per open scope.
 
     `@scoped` caches in the innermost open scope; `@scoped("session")` in the nearest
-    enclosing scope named `session`.
+    enclosing scope named `session`. With `container`, the marked class is also bound there.
     """
     if target is None or isinstance(target, str):
         lifetime = SCOPED if target is None else check_lifetime(target)
@@ -99,10 +125,10 @@ def scoped(target: Any = None, /) -> Any:
             )
 
         def mark(inner: T) -> T:
-            return _mark(inner, lifetime)
+            return mark_lifetime(inner, lifetime, container)
 
         return mark
-    return _mark(target, SCOPED)
+    return mark_lifetime(target, SCOPED, container)
 
 
 class ScopeType:
