@@ -10,8 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # at run time each is imported when first asked for (`__getattr__`)
-    from .fastapi import InjectAPI, InjectFastAPI, setup_fastapi
-    from .fastmcp import InjectMCP, get_container_mcp, setup_mcp
+    from .fastapi import InjectAPI, InjectFastAPI, InjectQRequestMiddleware, setup_fastapi
+    from .fastmcp import InjectMCP, InjectQMCPMiddleware, get_container_mcp, setup_mcp
     from .taskiq import InjectTask, InjectTaskiq, setup_taskiq
 
 #: injectq 0.5.0's names, importable from `injectq.integrations` itself: each loads only its
@@ -20,11 +20,13 @@ _UPSTREAM_NAMES = {
     "setup_fastapi": "fastapi",
     "InjectAPI": "fastapi",
     "InjectFastAPI": "fastapi",
+    "InjectQRequestMiddleware": "fastapi",
     "setup_taskiq": "taskiq",
     "InjectTask": "taskiq",
     "InjectTaskiq": "taskiq",
     "setup_mcp": "fastmcp",
     "InjectMCP": "fastmcp",
+    "InjectQMCPMiddleware": "fastmcp",
     "get_container_mcp": "fastmcp",
 }
 
@@ -32,6 +34,8 @@ __all__ = [
     "InjectAPI",
     "InjectFastAPI",
     "InjectMCP",
+    "InjectQMCPMiddleware",
+    "InjectQRequestMiddleware",
     "InjectTask",
     "InjectTaskiq",
     "get_container_mcp",
