@@ -30,7 +30,42 @@ from ._parameters import (
 )
 from ._scope import Scope, ScopeOpener
 from ._validation import EntryPoint, ValidationWarning
+
+# injectq 0.5.0's names (its documented API, as faces of this project's own; see
+# docs/migration.md): importable from here as they were, outside this project's `__all__`
+from .components import Component as Component
+from .components import ComponentBinding as ComponentBinding
+from .components import ComponentContainer as ComponentContainer
+from .components import ComponentError as ComponentError
+from .components import ComponentInterface as ComponentInterface
+from .components import ComponentRegistry as ComponentRegistry
+from .components import ComponentScope as ComponentScope
+from .components import ComponentState as ComponentState
+from .decorators.resource import async_managed_resource as async_managed_resource
+from .decorators.resource import get_resource_manager as get_resource_manager
+from .decorators.resource import managed_resource as managed_resource
+from .decorators.resource import resource as resource
+from .decorators.singleton import register_as as register_as
+from .diagnostics import DependencyProfiler as DependencyProfiler
+from .diagnostics import DependencyValidator as DependencyValidator
+from .diagnostics import DependencyVisualizer as DependencyVisualizer
+from .modules import ConfigurationModule as ConfigurationModule
+from .modules import ProviderModule as ProviderModule
+from .modules import SimpleModule as SimpleModule
 from .utils.exceptions import AlreadyRegisteredError, DependencyNotFoundError, InjectionError
+from .utils.logging import logger as logger
+from .utils.protocols import AsyncFactory as AsyncFactory
+from .utils.protocols import AsyncProvider as AsyncProvider
+from .utils.protocols import AsyncResourceProvider as AsyncResourceProvider
+from .utils.protocols import Configurable as Configurable
+from .utils.protocols import Factory as Factory
+from .utils.protocols import Injectable as Injectable
+from .utils.protocols import Provider as Provider
+from .utils.protocols import Resolvable as Resolvable
+from .utils.protocols import ResourceProvider as ResourceProvider
+from .utils.protocols import ScopeAware as ScopeAware
+from .utils.types import ServiceFactory as ServiceFactory
+from .utils.types import ServiceKey as ServiceKey
 
 __all__ = [
     "AlreadyRegisteredError",

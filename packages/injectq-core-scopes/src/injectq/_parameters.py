@@ -16,8 +16,9 @@ import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, TypeAlias, TypeVar
 
-from ._errors import BindingError, MissingBindingError
+from ._errors import BindingError, InjectQError, MissingBindingError
 from ._frameworks import framework_markers
+from ._keys import key_name
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
@@ -68,11 +69,50 @@ else:
         __slots__ = ()
 
         def __class_getitem__(cls, key: Any) -> Any:
-            return Annotated[(key, INJECT_MARKER, *framework_markers(key))]
+            annotated = Annotated[(key, INJECT_MARKER, *framework_markers(key))]
+            if _AnnotatedAlias is None:  # pragma: no cover - every CPython has it
+                return annotated
+            return _InjectAlias(annotated.__origin__, annotated.__metadata__)
 
         def __new__(cls, key: Any) -> Any:  # type: ignore[misc]
             # `x: T = Inject(T)`, as injectq 0.5.0 wrote it: a marker naming its key
             return KeyMarker(key)
+
+
+class MarkerUsedAsValueError(InjectQError, AttributeError):
+    """A marker (`Inject[T]`, `Inject(T)`) was used as the value it stands for: the function
+    whose parameter defaults to it was called without injection. An AttributeError too, so
+    that `hasattr` and `getattr(..., default)` on a marker stay false and quiet."""
+
+
+def _used_as_value(marker: str, key: Any, attribute: str) -> MarkerUsedAsValueError:
+    name = key_name(key)
+    return MarkerUsedAsValueError(
+        f"{marker} is a marker, not the {name} it stands for (its .{attribute} was read): a "
+        "function whose parameter defaults to it was called without injection",
+        path=(name,),
+        fix="decorate the function with @inject (injectq 0.5.0's Inject was a lazy proxy that "
+        "resolved itself, once, from the default container; InjectQ injects at the call, in "
+        "the caller's scope)",
+    )
+
+
+#: typing's class of `Annotated[...]` aliases (private, present on every supported CPython)
+_AnnotatedAlias: type[Any] | None = getattr(typing, "_AnnotatedAlias", None)
+
+if _AnnotatedAlias is not None:
+    _alias_getattr: Callable[[Any, str], Any] = _AnnotatedAlias.__getattr__
+
+    class _InjectAlias(_AnnotatedAlias, _root=True):  # type: ignore[misc,valid-type,call-arg]
+        """`Inject[T]`: `Annotated[T, <markers>]` in every way, except that reading an
+        attribute of T through it (the alias used as a T, see `MarkerUsedAsValueError`)
+        explains itself instead of handing out T's unbound methods. (`_root=True` is how
+        typing lets its own module subclass its special forms.)"""
+
+        def __getattr__(self, attribute: str) -> Any:
+            if attribute.startswith("__") and attribute.endswith("__"):
+                return _alias_getattr(self, attribute)
+            raise _used_as_value(f"Inject[{key_name(self.__origin__)}]", self.__origin__, attribute)
 
 
 class KeyMarker:
@@ -85,6 +125,11 @@ class KeyMarker:
 
     def __repr__(self) -> str:
         return f"Inject({self.__injectq_key__!r})"
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__") and attribute.endswith("__"):
+            raise AttributeError(attribute)
+        raise _used_as_value(repr(self), self.__injectq_key__, attribute)
 
 
 @dataclass(frozen=True, slots=True)
