@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
 import pytest
-from taskiq import InMemoryBroker, TaskiqMessage
+from taskiq import Context, InMemoryBroker, TaskiqDepends, TaskiqMessage
 from taskiq.middlewares import SimpleRetryMiddleware
 
 from injectq import (
@@ -186,6 +186,21 @@ async def test_annotated_forms_take_the_key_from_the_annotation(broker: InMemory
         return mailer.send(user)
 
     assert await result_of(job, "ada") == "sent to ada"
+
+
+async def test_taskiqs_own_annotated_dependencies_still_resolve_under_postponed_annotations(
+    broker: InMemoryBroker,
+) -> None:
+    # this module has `from __future__ import annotations`: every annotation is a string
+    @broker.task
+    async def job(
+        context: Annotated[Context, TaskiqDepends()],
+        pool: Inject[Pool],
+    ) -> tuple[str, str]:
+        return context.message.task_name, pool.id
+
+    task_name, _ = await result_of(job)
+    assert task_name.endswith("job")
 
 
 async def test_500_concurrent_tasks_each_see_one_scoped_instance_of_their_own(

@@ -408,7 +408,7 @@ def wrap(attempt: Attempt) -> Callable[..., Any]:
     if attempt.is_sync:
         _publish(wrapper, function)
     # taskiq reads the signature to parse arguments: injected ones are not the sender's
-    signature = inspect.signature(function)
+    signature = _signature(function)
     names = {p.name for p in attempt.injected}
     visible = [p for p in signature.parameters.values() if p.name not in names]
     setattr(wrapper, _SIGNATURE, signature.replace(parameters=visible))
@@ -418,6 +418,16 @@ def wrap(attempt: Attempt) -> Callable[..., Any]:
     setattr(wrapper, WRAPPED, function)
     setattr(wrapper, ATTEMPT, attempt)
     return wrapper
+
+
+def _signature(function: Callable[..., Any]) -> inspect.Signature:
+    """`function`'s signature with its annotations evaluated where they can be: taskiq reads a
+    `__signature__` as given, so string annotations (`from __future__ import annotations`)
+    would hide its own markers (`Annotated[Context, TaskiqDepends()]`) from it."""
+    try:
+        return inspect.signature(function, eval_str=True)
+    except Exception:  # a name only imported for type checking: as written, as taskiq would
+        return inspect.signature(function)
 
 
 def _publish(wrapper: Callable[..., Any], function: Callable[..., Any]) -> None:
