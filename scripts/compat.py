@@ -2,7 +2,9 @@
 """Run the published injectq 0.5.0's own test suite and documentation, unchanged, here.
 
     python3 scripts/dev.py compat            # download, run both, print the counts
-    python3 scripts/dev.py compat -- -k scope   # extra arguments go to pytest
+    python3 scripts/dev.py compat -k scope   # extra arguments go to pytest
+    python3 scripts/compat.py --fetch DIR    # only download and extract it under DIR
+    python3 scripts/compat.py --sdist PATH   # run with an sdist extracted before
 
 The sdist is downloaded with pip (into a temporary folder, never into this repository).
 
@@ -107,14 +109,29 @@ def download(into: Path, pip_python: str) -> Path:
 
 def main(arguments: list[str]) -> int:
     pip_python = getattr(sys, "_base_executable", sys.executable)
+    if arguments[:1] == ["--fetch"]:  # python3 scripts/compat.py --fetch DIR
+        (into,) = arguments[1:]
+        print(fetch(Path(into), pip_python))
+        return 0
     with tempfile.TemporaryDirectory(prefix="injectq-compat-") as temporary:
         work = Path(temporary)
-        sdist = download(work / "download", pip_python)
+        if arguments[:1] == ["--sdist"]:  # an sdist already fetched (the test suite's way)
+            sdist, arguments = Path(arguments[1]), arguments[2:]
+        else:
+            sdist = download(work / "download", pip_python)
         passed = run_suite(sdist, work / "suite", arguments)
         failing = run_pages(sdist)
     ok = passed >= FLOOR and not failing
     say("compat: " + ("met" if ok else "NOT met") + f" (at least {FLOOR} tests, every page block)")
     return 0 if ok else 1
+
+
+def fetch(into: Path, pip_python: str) -> Path:
+    """The sdist extracted under `into`, downloaded the first time only."""
+    sdist = into / f"injectq-{VERSION}"
+    if not (sdist / "tests").is_dir():
+        download(into, pip_python)
+    return sdist
 
 
 def run_suite(sdist: Path, suite: Path, arguments: list[str]) -> int:

@@ -157,9 +157,17 @@ def docs_gate(site: str) -> tuple[str, list[str]]:
     return ("mkdocs build --strict", ["mkdocs", "build", "--strict", "--quiet", "--site-dir", site])
 
 
+def fetch_compat_sdist(uv: str, env: dict[str, str]) -> None:
+    """injectq 0.5.0's sdist, for tests/compat/test_upstream_release.py (fetched once)."""
+    say("fetching injectq 0.5.0's sdist into .tools/compat/ (its tests and docs run here)")
+    if run(uv, env, "python", "scripts/compat.py", "--fetch", str(TOOLS / "compat")) != 0:
+        say("could not fetch it: that test is skipped, and fails under CI=true")
+
+
 def test(uv: str, env: dict[str, str], arguments: list[str]) -> int:
     sync(uv, env)
     ensure_system_tools(("redis-server", "dot"))
+    fetch_compat_sdist(uv, env)
     failed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="injectq-site-") as site:
         for name, command in [*GATES, docs_gate(site)]:
