@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from abc import ABC, abstractmethod
 
 import pytest
@@ -9,11 +10,14 @@ import pytest
 from injectq import (
     Binder,
     BindingError,
+    Inject,
     InjectQ,
+    InjectQError,
     MissingBindingError,
     Module,
     ScopeError,
     ScopeType,
+    inject,
 )
 from injectq.core import ContainerContext, ModuleBinder
 from injectq.core.container import InjectQ as CoreInjectQ
@@ -202,3 +206,43 @@ def test_remove_binding_and_async_scope_are_unbind_and_scope() -> None:
         container.remove_binding(Service)
     with container.async_scope("request") as scope:
         assert scope.name == "request"
+
+
+class Greeter:
+    def greet(self) -> str:
+        return "hello"
+
+
+def test_a_marker_read_as_its_value_without_inject_names_the_fix() -> None:
+    def subscripted(greeter: Greeter = Inject[Greeter]) -> str:  # type: ignore[assignment]
+        return greeter.greet()
+
+    def called(greeter: Greeter = Inject(Greeter)) -> str:
+        return greeter.greet()
+
+    for function in (subscripted, called):
+        with pytest.raises(InjectQError, match=r"called without injection") as raised:
+            function()
+        assert isinstance(raised.value, AttributeError)
+        assert "decorate the function with @inject" in str(raised.value)
+
+
+def test_a_marker_stays_quiet_under_hasattr_and_is_still_the_annotated_type() -> None:
+    marker = Inject[Greeter]
+    assert not hasattr(marker, "greet")
+    assert typing.get_origin(marker) is typing.Annotated
+    assert typing.get_args(marker)[0] is Greeter
+
+
+def test_the_same_functions_with_inject_get_the_value() -> None:
+    container = InjectQ()
+
+    @inject(container=container)
+    def subscripted(greeter: Greeter = Inject[Greeter]) -> str:  # type: ignore[assignment]
+        return greeter.greet()
+
+    @inject(container=container)
+    def called(greeter: Greeter = Inject(Greeter)) -> str:
+        return greeter.greet()
+
+    assert subscripted() == called() == "hello"

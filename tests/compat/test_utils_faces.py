@@ -100,7 +100,7 @@ def test_function_dependencies_follow_injection_markers() -> None:
     def handler(
         repo: Inject[Repository],
         raw,  # no annotation, no marker: not a dependency
-        key: Database = Inject(Cache),  # noqa: B008
+        key: Database = Inject(Cache),
     ) -> None:
         pass
 

@@ -52,7 +52,7 @@ def test_inject_called_with_a_key_is_a_marker_too() -> None:
     container = InjectQ()
 
     @inject(container=container)
-    def greet(name: str, greeter: Greeter = Inject(Greeter)) -> str:  # noqa: B008
+    def greet(name: str, greeter: Greeter = Inject(Greeter)) -> str:
         return greeter.greet(name)
 
     assert greet("cy") == "hello cy"
