@@ -22,6 +22,7 @@ import json
 import re
 import signal
 import sys
+import types
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,7 +63,10 @@ def run_block(source: str, name: str, namespace: dict[str, object]) -> str:
 
 
 def run_page(path: Path) -> list[str]:
-    namespace: dict[str, object] = {"__name__": f"page_{path.stem.replace('-', '_')}"}
+    # a real module, as a script's would be: frameworks look functions' modules up
+    module = types.ModuleType(f"page_{path.stem.replace('-', '_')}")
+    sys.modules[module.__name__] = module
+    namespace: dict[str, object] = module.__dict__
     blocks = FENCE.findall(path.read_text())
     return [run_block(block, f"{path.name}#{n}", namespace) for n, block in enumerate(blocks, 1)]
 
