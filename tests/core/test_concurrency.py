@@ -320,3 +320,39 @@ async def test_concurrent_scopes_each_create_their_own_scoped_instance_once(
     assert calls == 20
     assert all(len({id(c) for c in connections}) == 1 for connections in per_scope)
     assert len({id(connections[0]) for connections in per_scope}) == 20
+
+
+class Store:
+    pass
+
+
+class OtherStore(Store):
+    pass
+
+
+class Catalog:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+
+def test_a_singleton_made_while_the_bindings_change_goes_to_its_caller_and_is_not_kept() -> None:
+    # what another thread's override or rebinding does while this one is making a singleton,
+    # made to happen at one place: the factory changes the bindings before it returns
+    container = InjectQ()
+    container.bind(Store, Store, scope="transient")
+    made: list[Catalog] = []
+
+    def make_catalog(store: Store) -> Catalog:
+        if not made:
+            container.bind(Store, OtherStore, scope="transient")
+        catalog = Catalog(store)
+        made.append(catalog)
+        return catalog
+
+    container.bind_factory(Catalog, make_catalog, scope="singleton")
+    first = container.get(Catalog)
+    assert type(first.store) is Store  # its caller gets what the bindings were when it asked
+    kept = container.get(Catalog)
+    assert kept is not first
+    assert type(kept.store) is OtherStore  # everyone after gets one made with the new ones
+    assert container.get(Catalog) is kept

@@ -15,29 +15,48 @@ SCOPES = 100_000
 MAX_GROWTH_BYTES = 512 * 1024
 
 
-class Settings:
+#: the instances the running test made (weakly): a count of live objects of these classes
+#: across the whole process would also see other tests' (a container another test left to
+#: the garbage collector, which the free-threaded build may collect later)
+made: weakref.WeakSet[object] = weakref.WeakSet()
+
+
+@pytest.fixture(autouse=True)
+def only_this_tests_instances() -> None:
+    made.clear()
+
+
+class Tracked:
+    def __init__(self) -> None:
+        made.add(self)
+
+
+class Settings(Tracked):
     pass
 
 
-class RequestState:
+class RequestState(Tracked):
     def __init__(self, settings: Settings) -> None:
+        super().__init__()
         self.settings = settings
         self.payload = [0] * 8
 
 
-class Connection:
+class Connection(Tracked):
     pass
 
 
-class Handler:
+class Handler(Tracked):
     def __init__(self, state: RequestState, connection: Connection) -> None:
+        super().__init__()
         self.state = state
         self.connection = connection
 
 
 def live_instances(*classes: type) -> int:
+    """How many objects of `classes` that this test made are still alive."""
     gc.collect()
-    return sum(1 for obj in gc.get_objects() if type(obj) in classes)
+    return sum(1 for obj in list(made) if type(obj) in classes)
 
 
 def make_container(*, use_async: bool) -> InjectQ:

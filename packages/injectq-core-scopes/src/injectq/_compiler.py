@@ -28,6 +28,7 @@ from ._providers import Kind, may_return_none
 from ._scope import aenter_context_manager, enter_context_manager
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Sequence
 
     from ._graph import Graph, Node
@@ -144,23 +145,51 @@ _HELPERS: dict[str, Any] = {
 }
 
 
+class Stamp:
+    """Which compilation is current. Code compiled before the bindings changed (a rebinding,
+    an override) may still be running in another thread: what it makes goes to its caller,
+    but it must not be kept for everyone, so it stores a singleton only while its stamp is
+    still the current one, checked and stored under the lock that changes it."""
+
+    __slots__ = ("lock", "value")
+
+    def __init__(self, lock: threading.RLock) -> None:
+        self.lock = lock
+        self.value = 0
+
+
 class Compiler:
     """Compiles resolvers (sync and async) per key, makers per cached key, injectors per
     entry point."""
 
     def __init__(
-        self, graph: Graph, root: Scope, root_cache: dict[Any, Any], made: dict[Any, Any]
+        self,
+        graph: Graph,
+        root: Scope,
+        root_cache: dict[Any, Any],
+        made: dict[Any, Any],
+        stamp: Stamp,
     ) -> None:
         self._graph = graph
         self._root = root
         self._root_cache = root_cache
         self._made = made
+        self._stamp = stamp
         self._makers: dict[tuple[Any, bool], Generated] = {}
         self._resolvers: dict[tuple[Any, bool], Generated] = {}
 
     def clear(self) -> None:
+        """Forget what was compiled (under the stamp's lock): what is still running of it
+        keeps nothing it makes from now on."""
+        self._stamp.value += 1
         self._makers.clear()
         self._resolvers.clear()
+
+    def _keep(self, writer: Writer, indent: int, store: str) -> None:
+        """Emit `store` (a singleton kept for every later call) guarded by the stamp."""
+        stamp = writer.constant(self._stamp, "stamp")
+        writer.emit(indent, f"with {stamp}.lock:")
+        writer.emit(indent + 1, f"if {stamp}.value == {self._stamp.value}: {store}")
 
     def source(self, key: Any, *, is_async: bool = False) -> str:
         """The resolver for `key` and every generated function it calls."""
@@ -232,7 +261,7 @@ class Compiler:
             if node.lifetime == SINGLETON and not node.async_path:
                 # the same object forever: let `get` find it with one dict lookup next time
                 made = writer.constant(self._made, "made")
-                writer.emit(1, f"{made}[{writer.constant(node.key, node.name)}] = {value}")
+                self._keep(writer, 1, f"{made}[{writer.constant(node.key, node.name)}] = {value}")
             writer.emit(1, f"return {value}")
         generated = writer.finish(_HELPERS)
         self._resolvers[(node.key, is_async)] = generated
@@ -275,7 +304,10 @@ class Compiler:
         self._construct(
             writer, node, "scope", (node.name,), 3, is_async=is_async, checked_open=True, into=value
         )
-        writer.emit(3, f"cache[{key}] = {value}")
+        if node.lifetime == SINGLETON:
+            self._keep(writer, 3, f"cache[{key}] = {value}")
+        else:
+            writer.emit(3, f"cache[{key}] = {value}")
         writer.emit(1, "finally:")
         writer.emit(2, f"del creating[{key}]")
         writer.emit(2, f"if _waiters: _wake(creating, {key})")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ._compiler import Compiler, Resolver
+from ._compiler import Compiler, Resolver, Stamp
 from ._errors import InjectQError, add_path_note
 from ._keys import check_key
 
@@ -41,7 +41,7 @@ class Resolution:
         self.made: dict[Any, Any] = {}
         self.resolvers: dict[Any, Resolver] = {}
         self.aresolvers: dict[Any, tuple[Resolver, bool]] = {}
-        self.compiler = Compiler(graph, root, singletons, self.made)
+        self.compiler = Compiler(graph, root, singletons, self.made, Stamp(self.lock))
 
     def clear(self) -> None:
         with self.lock:
@@ -113,6 +113,8 @@ def getter(resolution: Resolution) -> Callable[[Any], Any]:
         except TypeError:
             check_key(key, action="resolve")  # unhashable: the BindingError that says so
             raise
+        except KeyError:
+            pass  # forgotten in between by another thread (an override began): resolve it
         resolver = resolver_of(key) or compile_resolver(key)
         try:
             return resolver(active(None) or root)
@@ -138,6 +140,8 @@ def agetter(resolution: Resolution) -> Callable[[Any], Awaitable[Any]]:
         except TypeError:
             check_key(key, action="resolve")
             raise
+        except KeyError:
+            pass  # forgotten in between by another thread (see `get`)
         resolver, is_coroutine = resolver_of(key) or compile_resolver(key)
         try:
             if is_coroutine:
