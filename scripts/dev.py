@@ -22,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / ".tools"
+#: a virtual environment per other CPython the tests run on (`test --python NAME`)
+VENVS = ROOT / ".venvs"
 
 
 def say(message: str) -> None:
@@ -164,7 +166,38 @@ def fetch_compat_sdist(uv: str, env: dict[str, str]) -> None:
         say("could not fetch it: that test is skipped, and fails under CI=true")
 
 
+#: the other CPythons CI runs the test command on (see scripts/pythons.py)
+CI_PYTHONS = ("3.13", "3.13t")
+#: the tests that use hypothesis: it has no free-threaded wheel, and building its Rust part
+#: needs crates.io, which this machine cannot reach (they run on the other CPythons)
+NEEDS_HYPOTHESIS = ("tests/core/test_properties.py", "tests/taskiq/test_cron.py")
+
+
 def test(uv: str, env: dict[str, str], arguments: list[str]) -> int:
+    """The test command on the machine's Python, or on `--python NAME`; under CI=true also
+    on each of CI_PYTHONS."""
+    python, arguments = take_option(arguments, "--python")
+    if python is not None:
+        return test_on(uv, env, python, arguments)
+    failed = test_here(uv, env, arguments)
+    if os.environ.get("CI", "").strip().lower() == "true":
+        for other in CI_PYTHONS:
+            failed |= test_on(uv, env, other, arguments)
+    return failed
+
+
+def take_option(arguments: list[str], option: str) -> tuple[str | None, list[str]]:
+    """`option VALUE` (or `option=VALUE`) taken out of `arguments`."""
+    for index, argument in enumerate(arguments):
+        if argument == option and index + 1 < len(arguments):
+            return arguments[index + 1], arguments[:index] + arguments[index + 2 :]
+        if argument.startswith(option + "="):
+            return argument.partition("=")[2], arguments[:index] + arguments[index + 1 :]
+    return None, arguments
+
+
+def test_here(uv: str, env: dict[str, str], arguments: list[str]) -> int:
+    """Every quality gate and the whole test suite, with the interpreter `env` names."""
     sync(uv, env)
     ensure_system_tools(("redis-server", "dot"))
     fetch_compat_sdist(uv, env)
@@ -185,6 +218,58 @@ def test(uv: str, env: dict[str, str], arguments: list[str]) -> int:
     if code != 0:
         failed.append("pytest")
     return 1 if failed else 0
+
+
+def test_on(uv: str, env: dict[str, str], name: str, arguments: list[str]) -> int:
+    """The test command on another CPython, found or built (scripts/pythons.py), in a venv of
+    its own (.venvs/NAME). A free-threaded one runs the core's tests and the stress suite,
+    then the adapters' where their dependencies install."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import pythons
+
+    executable = pythons.interpreter(name)
+    other = dict(env, UV_PYTHON=str(executable), UV_PROJECT_ENVIRONMENT=str(VENVS / name))
+    started = time.monotonic()
+    say(f"the test command on CPython {name} ({executable})")
+    if pythons.SUPPORTED[name].free_threaded:
+        failed = test_free_threaded(uv, other, name, arguments)
+    else:
+        failed = test_here(uv, other, arguments)
+    status = "ok" if failed == 0 else "FAILED"
+    say(f"CPython {name}: {status} in {time.monotonic() - started:.0f}s")
+    return failed
+
+
+def test_free_threaded(uv: str, env: dict[str, str], name: str, arguments: list[str]) -> int:
+    # the core alone first: an extension module without free-threading support would turn
+    # the GIL back on for the whole process, and the stress suite checks that it is off
+    say(f"installing the core and the test tools for CPython {name}")
+    subprocess.run(
+        [uv, "sync", "--locked", "--package", "injectq-core-scopes", "--group", "test"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    say(f"pytest: the core's tests and the free-threading stress suite on CPython {name}")
+    say(f"  (without {', '.join(NEEDS_HYPOTHESIS)}: hypothesis has no free-threaded build here)")
+    skipped = [f"--ignore={path}" for path in NEEDS_HYPOTHESIS]
+    failed = run(uv, env, "pytest", "tests/core", "tests/stress", *skipped, *arguments) != 0
+    adapters_env = dict(env, UV_PROJECT_ENVIRONMENT=str(VENVS / f"{name}-adapters"))
+    say(f"installing the adapters and their frameworks for CPython {name}")
+    installed = subprocess.run(
+        [uv, "sync", "--locked", "--all-packages", "--group", "test", "--group", "demo"],
+        cwd=ROOT,
+        env=adapters_env,
+        check=False,
+    )
+    if installed.returncode != 0:
+        say(f"the adapters' dependencies do not install on CPython {name}: their tests skipped")
+        return int(failed)
+    ensure_system_tools(("redis-server",))
+    say(f"pytest: the adapters' tests on CPython {name}")
+    adapters = ["tests/taskiq", "tests/fastapi", "tests/fastmcp", "tests/conformance"]
+    failed |= run(uv, adapters_env, "pytest", *adapters, *skipped, *arguments) != 0
+    return int(failed)
 
 
 def compat(uv: str, env: dict[str, str], arguments: list[str]) -> int:

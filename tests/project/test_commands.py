@@ -180,3 +180,17 @@ def test_taskiq_benchmark_suite_checks_every_contestant_and_strict_fails_a_broke
     )
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert re.search(r"no injection +FAILED: check failed: .*not one per task run", broken.stdout)
+
+
+def test_each_wheel_names_the_pythons_ci_tests_it_on() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import dev  # scripts/dev.py: CI_PYTHONS is what CI runs besides the machine's Python
+
+    versions = {"3.11", *(name.removesuffix("t") for name in dev.CI_PYTHONS)}
+    for pyproject in sorted((ROOT / "packages").glob("*/pyproject.toml")):
+        text = pyproject.read_text()
+        for version in versions:
+            assert f'"Programming Language :: Python :: {version}"' in text, pyproject
+    core = (ROOT / "packages" / "injectq-core-scopes" / "pyproject.toml").read_text()
+    free_threaded = any(name.endswith("t") for name in dev.CI_PYTHONS)
+    assert ("Programming Language :: Python :: Free Threading" in core) is free_threaded

@@ -27,7 +27,19 @@ from tests._journal import Journal, until
 from tests.taskiq import pool_app
 
 
-@pytest.fixture(params=["fork", "spawn"])
+@pytest.fixture(
+    params=[
+        # Python 3.12+ warns that forking a process with threads may deadlock the child; the
+        # fork case is here because users do fork worker pools (the docs advise spawn)
+        pytest.param(
+            "fork",
+            marks=pytest.mark.filterwarnings(
+                "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
+            ),
+        ),
+        "spawn",
+    ]
+)
 def pool(request: pytest.FixtureRequest) -> Iterator[ProcessPoolExecutor]:
     method: str = request.param
     context = multiprocessing.get_context(method)
