@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -253,13 +254,10 @@ def test_validation_graph_and_new_bindings_while_threads_resolve_raise_nothing()
     assert container.get("setting_199") == 199
 
 
-def test_the_suite_knows_which_build_it_runs_on() -> None:
-    # recorded in the report header by `-rA`; a free-threaded build must have the GIL off
-    if sysconfig_gil_disabled():
-        assert not GIL_ENABLED, "a free-threaded build re-enabled the GIL (an extension?)"
-
-
-def sysconfig_gil_disabled() -> bool:
-    import sysconfig
-
-    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+def test_on_a_free_threaded_build_the_gil_stays_off_while_these_tests_run() -> None:
+    # an extension module without free-threading support, imported on the way, would turn the
+    # GIL back on and make every race above a GIL-build race
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        assert not sys._is_gil_enabled()  # type: ignore[attr-defined]  # 3.13+ only
+    else:
+        assert GIL_ENABLED
