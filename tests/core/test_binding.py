@@ -10,7 +10,7 @@ from contextlib import (
 from types import TracebackType
 from typing import NewType, Protocol
 
-from injectq import InjectQ
+from injectq import InjectQ, singleton
 
 
 class IEmailService(Protocol):
@@ -359,3 +359,54 @@ async def test_factory_annotated_as_returning_an_async_context_manager_is_entere
         assert events == ["aenter"]
 
     assert events == ["aenter", "aexit"]
+
+
+class Store:
+    pass
+
+
+class OtherStore(Store):
+    pass
+
+
+class Catalog:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+
+def test_binding_a_key_again_after_its_singleton_was_made_takes_effect_for_it_and_dependents(
+    container: InjectQ,
+) -> None:
+    closed: list[str] = []
+
+    def first_store() -> Iterator[Store]:
+        yield Store()
+        closed.append("first store")
+
+    container.bind_factory(Store, first_store, scope="singleton")
+    container.bind(Catalog, Catalog)
+    old_catalog = container.get(Catalog)
+    container.bind(Store, OtherStore)
+    assert type(container.get(Store)) is OtherStore
+    new_catalog = container.get(Catalog)
+    assert new_catalog is not old_catalog
+    assert type(new_catalog.store) is OtherStore
+    assert closed == []  # the old one may still be in use: it is finalized with the container
+    container.close()
+    assert closed == ["first store"]
+
+
+@singleton
+class Cache:
+    pass
+
+
+class RedisCache(Cache):
+    pass
+
+
+def test_unbinding_a_made_singleton_stops_handing_it_out(container: InjectQ) -> None:
+    container.bind(Cache, RedisCache)
+    assert type(container.get(Cache)) is RedisCache
+    del container[Cache]
+    assert type(container.get(Cache)) is Cache  # autowired now, a singleton of its own

@@ -242,7 +242,9 @@ class InjectQ:
         """Bind `key` to an instance (that object, always) or to a class (autowired);
         `bind(cls)` alone binds a class to itself.
 
-        Binding a key again replaces its binding (see `install` for Modules). An instance is
+        Binding a key again replaces its binding (see `install` for Modules); a singleton
+        already made for it, and those of what depends on it, are made anew on next use (the
+        old ones are finalized when the container closes). An instance is
         also what its own class resolves to while that class is unbound, unless
         `allow_concrete=False` (then the class is autowired as any other). None is refused
         unless `allow_none=True`: then `key` resolves to None.
@@ -334,6 +336,7 @@ class InjectQ:
                 check_propagated_lifetime(provider)
             if not self._allow_override:
                 self._refuse_rebinding(key)
+            self._overrides.drop_made(key)
             self._sources.record(key, module)
             self._bindings[key] = provider
             self._resolution.clear()
@@ -497,12 +500,13 @@ class InjectQ:
         self.unbind(key)
 
     def unbind(self, key: Any) -> None:
-        """Remove `key`'s binding (`del container[key]`); KeyError when it has none. An
-        instance already made for it stays where it is (its finalizer runs when its scope
-        closes); what resolves `key` from now on is recompiled."""
+        """Remove `key`'s binding (`del container[key]`); KeyError when it has none. Its
+        singleton, and those of what depends on it, are no longer handed out (each made one is
+        still finalized when the container closes); what resolves `key` is recompiled."""
         with self._resolution.lock:
             if key not in self._bindings:
                 raise KeyError(f"{key_name(key)} is not bound")
+            self._overrides.drop_made(key)
             del self._bindings[key]
             self._sources.forget(key)
             self._not_concrete.discard(key)

@@ -54,6 +54,13 @@ class Overrides:
                 self._root.put_back(affected, stashed)
                 resolution.clear()
 
+    def drop_made(self, key: Any) -> None:
+        """`key` is bound anew: forget its made singleton and those of what depends on it, so
+        that the next resolution uses the new binding (what was made stays registered with
+        the container, whose close finalizes it). Call under the resolution lock."""
+        if self._root.held_keys():
+            self._root.set_aside(self._singletons_depending_on(key))
+
     def _singletons_depending_on(self, key: Any) -> set[Any]:
         """Keys of made singletons whose graph reaches `key` (and `key` itself)."""
         affected = {key}
