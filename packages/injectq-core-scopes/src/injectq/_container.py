@@ -904,16 +904,15 @@ class InjectQ:
         "singleton" closes the singletons (the next `get` makes new ones), "transient" holds
         nothing. A named scope's instances are finalized when that scope closes; clearing
         one while it is open in this context is a ScopeError."""
-        lifetime = name
-        if lifetime == SINGLETON:
+        if name == SINGLETON:
             self.close()
             return
         scope = self.current_scope
         while scope is not None and scope.parent is not None:
-            if lifetime in (scope.name, SCOPED):
+            if name in (scope.name, SCOPED):
                 raise ScopeError(
                     f"cannot clear the scope {scope.label!r} while it is open",
-                    path=(lifetime,),
+                    path=(name,),
                     fix="close it (leave its `with` block) and open a new one: a scope's "
                     "instances are finalized when it closes",
                 )

@@ -14,7 +14,7 @@ import inspect
 import types
 import typing
 from dataclasses import dataclass
-from typing import Annotated, Any, Final, TypeAlias, TypeVar
+from typing import Annotated, Any, Final, TypeAlias, TypeVar, cast
 
 from ._errors import BindingError, InjectQError, MissingBindingError
 from ._frameworks import framework_markers
@@ -70,8 +70,6 @@ else:
 
         def __class_getitem__(cls, key: Any) -> Any:
             annotated = Annotated[(key, INJECT_MARKER, *framework_markers(key))]
-            if _AnnotatedAlias is None:  # pragma: no cover - every CPython has it
-                return annotated
             return _InjectAlias(annotated.__origin__, annotated.__metadata__)
 
         def __new__(cls, key: Any) -> Any:  # type: ignore[misc]
@@ -97,22 +95,21 @@ def _used_as_value(marker: str, key: Any, attribute: str) -> MarkerUsedAsValueEr
     )
 
 
-#: typing's class of `Annotated[...]` aliases (private, present on every supported CPython)
-_AnnotatedAlias: type[Any] | None = getattr(typing, "_AnnotatedAlias", None)
+#: typing's (private) class of `Annotated[...]` aliases, taken from one
+_AnnotatedAlias = cast("type[Any]", type(Annotated[int, INJECT_MARKER]))
+_alias_getattr: Callable[[Any, str], Any] = _AnnotatedAlias.__getattr__
 
-if _AnnotatedAlias is not None:
-    _alias_getattr: Callable[[Any, str], Any] = _AnnotatedAlias.__getattr__
 
-    class _InjectAlias(_AnnotatedAlias, _root=True):  # type: ignore[misc,valid-type,call-arg]
-        """`Inject[T]`: `Annotated[T, <markers>]` in every way, except that reading an
-        attribute of T through it (the alias used as a T, see `MarkerUsedAsValueError`)
-        explains itself instead of handing out T's unbound methods. (`_root=True` is how
-        typing lets its own module subclass its special forms.)"""
+class _InjectAlias(_AnnotatedAlias, _root=True):  # type: ignore[misc,valid-type,call-arg]
+    """`Inject[T]`: `Annotated[T, <markers>]` in every way, except that reading an attribute
+    of T through it (the alias used as a T, see `MarkerUsedAsValueError`) explains itself
+    instead of handing out T's unbound methods. (`_root=True` is how typing lets its own
+    module subclass its special forms.)"""
 
-        def __getattr__(self, attribute: str) -> Any:
-            if attribute.startswith("__") and attribute.endswith("__"):
-                return _alias_getattr(self, attribute)
-            raise _used_as_value(f"Inject[{key_name(self.__origin__)}]", self.__origin__, attribute)
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__") and attribute.endswith("__"):
+            return _alias_getattr(self, attribute)
+        raise _used_as_value(f"Inject[{key_name(self.__origin__)}]", self.__origin__, attribute)
 
 
 class KeyMarker:
