@@ -148,6 +148,11 @@ def test_clearing_the_singleton_scope_closes_the_singletons_and_makes_new_ones()
     assert closed == ["closed", "closed"]
 
 
+def test_clearing_a_misspelt_lifetime_says_which_one_was_meant() -> None:
+    with pytest.raises(BindingError, match="did you mean scope='singleton'"):
+        InjectQ().clear_scope("singelton")
+
+
 def test_clearing_a_named_scope_outside_it_does_nothing_and_inside_it_is_an_error() -> None:
     container = InjectQ()
     container.bind(Service, Service, scope="request")

@@ -31,7 +31,7 @@ from ._graph import Graph
 from ._injector import Injector
 from ._keys import check_key, key_name
 from ._lifespan import Lifespan, Serving
-from ._lifetimes import CONTEXT, SCOPED, SINGLETON, TRANSIENT, declared_lifetime
+from ._lifetimes import CONTEXT, SCOPED, SINGLETON, TRANSIENT, check_lifetime, declared_lifetime
 from ._overrides import Overrides
 from ._parameters import MISSING, InjectedParameter, marked_parameters
 from ._propagation import DEFAULT_MAX_BYTES, Propagation, check_propagated_lifetime
@@ -903,7 +903,9 @@ class InjectQ:
         """Finalize and forget what a lifetime holds, outside the scopes that own it:
         "singleton" closes the singletons (the next `get` makes new ones), "transient" holds
         nothing. A named scope's instances are finalized when that scope closes; clearing
-        one while it is open in this context is a ScopeError."""
+        one while it is open in this context is a ScopeError; a near miss of a lifetime
+        (`"singelton"`) is a BindingError, as everywhere a lifetime is named."""
+        check_lifetime(name)
         if name == SINGLETON:
             self.close()
             return
